@@ -1,0 +1,20 @@
+using ClusterSnek.Pipeline;
+using ClusterSnek.Tools;
+
+partial class Build
+{
+    Target Restore => _ => _
+        .Description("Restore NuGet packages (locked mode on CI)")
+        .Inputs("**/*.csproj", "Directory.Packages.props", "Directory.Build.props", "**/packages.lock.json", "global.json")
+        .Inputs(() => [Configuration.ToString()])
+        .Executes(ct => new DotNet(DotNet.Resolve()).RestoreAsync(Solution, lockedMode: Environment.GetEnvironmentVariable("CI") == "true", ct));
+
+    Target Compile => _ => _
+        .Description("Compile the solution")
+        .DependsOn(Restore)
+        .Executes(ct => new DotNet(DotNet.Resolve()).BuildAsync(Solution, Configuration.ToString(), ct));
+
+    Target Clean => _ => _
+        .Description("Delete artifacts/, the target cache and every bin/ and obj/ (installed tools are kept)")
+        .Executes(() => Workspace.Clean(RootDirectory));
+}

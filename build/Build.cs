@@ -1,0 +1,49 @@
+using ClusterSnek.Pipeline;
+using ClusterSnek.Stack;
+using ClusterSnek.Tools;
+
+// The chain at a glance (docs/architecture.md has the whole picture):
+//   Restore → Compile → Test
+//   Clean: standalone
+partial class Build : PipelineBuild
+{
+    public static int Main(string[] args) => Execute<Build>(args, x => x.Compile);
+
+    [Parameter("Build configuration")]
+    public Configuration Configuration { get; set; } = Environment.GetEnvironmentVariable("CI") == "true" ? Configuration.Release : Configuration.Debug;
+
+    [Parameter("Target environment, one of clustersnek.yaml's environments")]
+    public string Env { get; set; } = "dev";
+
+    [Parameter("helm binary to use instead of the pinned one (must be the pinned major.minor)")]
+    public AbsolutePath? HelmPath { get; set; }
+
+    [Parameter("kubectl binary to use instead of the pinned one (must be the pinned major.minor)")]
+    public AbsolutePath? KubectlPath { get; set; }
+
+    [Parameter("trivy binary to use instead of the pinned one")]
+    public AbsolutePath? TrivyPath { get; set; }
+
+    static AbsolutePath Solution => RootDirectory / "ClusterSnek.sln";
+
+    StackManifest? manifest;
+
+    /// <summary>clustersnek.yaml, read and validated once per run.</summary>
+    StackManifest Manifest => manifest ??= ManifestReader.Load(RootDirectory / StackManifest.FileName);
+
+    Toolchain? toolchain;
+
+    Toolchain Toolchain => toolchain ??= Toolchain.ForRoot(RootDirectory, new Dictionary<string, string?>
+    {
+        ["helm"] = HelmPath?.Value, ["kubectl"] = KubectlPath?.Value, ["trivy"] = TrivyPath?.Value,
+    });
+
+    protected override void OnParametersBound()
+    {
+        try { Manifest.Environment(Env); }
+        catch (ManifestException e) { throw new UsageException(e.Message); }
+    }
+}
+
+/// <summary>The build configuration passed to dotnet.</summary>
+public enum Configuration { Debug, Release }

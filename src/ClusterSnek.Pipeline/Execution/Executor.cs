@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using Serilog;
+
+namespace ClusterSnek.Pipeline;
+
+/// <summary>Runs a plan: parallel where the graph allows, in order where it does not, caching and stopping as declared.</summary>
+internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCache? cache, RunRecord record, int maxParallel, Action onTargetFinished)
+{
+    readonly Dictionary<TargetNode, TargetResult> results = [];
+    readonly Lock gate = new();
+    bool stopping;
+
+    public IReadOnlyDictionary<TargetNode, TargetResult> Results => results;
+
+    public async Task RunAsync(CancellationToken cancellation)
+    {
+        foreach (var node in plan.Ordered)
+        {
+            if (plan.Skipped.Contains(node))
+                Finish(node, TargetStatus.Skipped, TimeSpan.Zero, "skipped (--skip)", null);
+            else if (node.Definition.StaticConditions.FirstOrDefault(c => !c.Evaluate()) is { } condition)
+                Finish(node, TargetStatus.Skipped, TimeSpan.Zero, $"condition false: {condition.Text}", null);
+        }
+
+        using var slots = new SemaphoreSlim(Math.Max(1, maxParallel));
+        var running = new Dictionary<TargetNode, Task>();
+        while (true)
+        {
+            List<TargetNode> ready;
+            lock (gate)
+            {
+                var pending = plan.Ordered.Where(n => !results.ContainsKey(n) && !running.ContainsKey(n)).ToList();
+                if (pending.Count == 0 && running.Count == 0) break;
+                ready = pending.Where(n => plan.Predecessors(n).All(results.ContainsKey)).ToList();
+            }
+            foreach (var node in ready)
+            {
+                if (Blocker(node, cancellation) is { } reason)
+                {
+                    Finish(node, TargetStatus.NotRun, TimeSpan.Zero, reason, null);
+                    continue;
+                }
+                var token = node.Definition.Assured ? CancellationToken.None : cancellation;
+                running[node] = Task.Run(async () =>
+                {
+                    await slots.WaitAsync(CancellationToken.None);
+                    try { await RunOneAsync(node, token); }
+                    finally { slots.Release(); }
+                }, CancellationToken.None);
+            }
+            if (running.Count == 0) continue;
+            var done = await Task.WhenAny(running.Values);
+            foreach (var finished in running.Where(kv => kv.Value.IsCompleted).Select(kv => kv.Key).ToList())
+                running.Remove(finished);
+            await done;
+        }
+    }
+
+    string? Blocker(TargetNode node, CancellationToken cancellation)
+    {
+        lock (gate)
+        {
+            if (node.Definition.Assured) return null;
+            var failedDependency = node.Dependencies.FirstOrDefault(d =>
+                results.TryGetValue(d, out var r) && r.Status is TargetStatus.Failed or TargetStatus.NotRun);
+            if (failedDependency is not null)
+                return $"dependency {failedDependency.Name} {(results[failedDependency].Status == TargetStatus.Failed ? "failed" : "did not run")}";
+            if (cancellation.IsCancellationRequested) return "cancelled";
+            if (stopping) return "an earlier target failed";
+            return null;
+        }
+    }
+
+    async Task RunOneAsync(TargetNode node, CancellationToken cancellation)
+    {
+        var scope = output.Begin(node.Name);
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var status = TargetStatus.Succeeded;
+        string? reason = null;
+        try
+        {
+            Log.Information("▶ {Target}", node.Name);
+            if (node.Definition.DynamicConditions.FirstOrDefault(c => !c.Evaluate()) is { } condition)
+            {
+                status = TargetStatus.Skipped;
+                reason = $"condition false: {condition.Text}";
+                return;
+            }
+            string? key = null;
+            Dictionary<string, string>? fileHashes = null;
+            if (cache is not null && node.Definition.IsCacheable)
+            {
+                key = cache.ComputeKey(node.Name, node.Definition, out fileHashes);
+                if (cache.TryHit(node.Name, node.Definition, key) is { } operations)
+                {
+                    record.Restore(node.Name, operations);
+                    status = TargetStatus.Cached;
+                    reason = "inputs unchanged";
+                    return;
+                }
+            }
+            foreach (var action in node.Definition.Actions)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                await action(cancellation);
+            }
+            if (cache is not null && key is not null)
+            {
+                key = cache.ComputeKey(node.Name, node.Definition, out fileHashes);
+                cache.Store(node.Name, key, record.ContributionsOf(node.Name), fileHashes!);
+            }
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            status = TargetStatus.Failed;
+            reason = "cancelled";
+            cache?.Invalidate(node.Name);
+        }
+        catch (Exception e)
+        {
+            status = TargetStatus.Failed;
+            reason = Redactor.Redact(FirstLine(e));
+            cache?.Invalidate(node.Name);
+            Log.Error("{Target} failed: {Reason}", node.Name, reason);
+            Log.Debug(e, "{Target} stack trace", node.Name);
+        }
+        finally
+        {
+            clock.Stop();
+            if (status is TargetStatus.Cached or TargetStatus.Skipped) Log.Information("{Status}: {Reason}", status, reason);
+            output.End(scope);
+            lock (gate) if (status == TargetStatus.Failed && !node.Definition.Proceed) stopping = true;
+            Finish(node, status, clock.Elapsed, reason, started);
+        }
+    }
+
+    static string FirstLine(Exception e)
+    {
+        var inner = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e;
+        return inner.Message.Split('\n')[0].Trim();
+    }
+
+    void Finish(TargetNode node, TargetStatus status, TimeSpan duration, string? reason, DateTimeOffset? started)
+    {
+        lock (gate)
+        {
+            var result = new TargetResult(node.Name, status, duration, reason, started, started is null ? null : DateTimeOffset.UtcNow);
+            results[node] = result;
+            record.Targets.RemoveAll(t => t.Name == node.Name);
+            record.Targets.Add(result);
+            onTargetFinished();
+        }
+    }
+}

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using Serilog;
+
+namespace ClusterSnek.Pipeline;
+
+/// <summary>One invocation: parse, bind, validate, then help, plan, or run, and report.</summary>
+internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func<string, string?> environment, string? defaultTarget, AbsolutePath root)
+{
+    public const int UsageError = 2;
+    public const int Cancelled = 130;
+
+    public int Run(string[] args)
+    {
+        var parameters = ParameterDescriptor.Discover(build.GetType());
+        TargetGraph graph;
+        CommandLine commandLine;
+        var binder = new ParameterBinder(parameters, environment);
+        try
+        {
+            graph = TargetGraph.Discover(build);
+            commandLine = CommandLine.Parse(args, parameters);
+            binder.Bind(build, commandLine.Options, root / ".nuke" / "parameters.json");
+        }
+        catch (UsageException e)
+        {
+            console.WriteLine("error: " + Redactor.Redact(e.Message));
+            return UsageError;
+        }
+
+        if (build.Help) { HelpText.Write(console, graph, parameters, build, binder.Sources); return 0; }
+
+        var record = new RunRecord
+        {
+            Requested = [.. commandLine.Targets, .. build.Target ?? []],
+            Commit = Git("rev-parse", "HEAD"),
+            Branch = Git("rev-parse", "--abbrev-ref", "HEAD"),
+        };
+        build.Attach(record, binder.Sources);
+        foreach (var p in parameters)
+            record.Parameters[p.Name] = p.IsSecret ? (p.GetValue(build) is null ? null : Redactor.Mask) : Display(p.GetValue(build));
+
+        var requested = record.Requested.Count > 0 ? record.Requested : defaultTarget is null ? [] : [defaultTarget];
+        if (requested.Count == 0)
+        {
+            HelpText.Write(console, graph, parameters, build, binder.Sources);
+            console.WriteLine("No target given: name one, e.g. ./build.sh Compile");
+            return UsageError;
+        }
+
+        ExecutionPlan plan;
+        try
+        {
+            plan = graph.Plan(requested, build.Skip);
+        }
+        catch (UsageException e)
+        {
+            console.WriteLine("error: " + Redactor.Redact(e.Message));
+            return UsageError;
+        }
+
+        if (build.Plan)
+        {
+            var html = PlanPage.Write(plan, root / "artifacts" / "plan.html");
+            PlanPage.WriteText(console, plan);
+            console.WriteLine($"Plan written to {html.RelativeTo(root)}");
+            return 0;
+        }
+
+        try
+        {
+            build.ParametersBound();
+            CheckRequirements(plan);
+        }
+        catch (UsageException e)
+        {
+            console.WriteLine("error: " + Redactor.Redact(e.Message));
+            return UsageError;
+        }
+        SchemaWriter.WriteIfChanged(build.GetType(), graph, root / ".nuke" / "build.schema.json");
+        return Execute(plan, record);
+    }
+
+    int Execute(ExecutionPlan plan, RunRecord record)
+    {
+        var output = new TargetOutput(console);
+        var artifacts = root / "artifacts";
+        Log.Logger = PipelineBuild.CreateLogger(output, artifacts / "logs" / "pipeline.log", build.Verbose, out var fileSink);
+        RunRecord.Current = record;
+        using var cancellation = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cancellation.IsCancellationRequested) return; // a second ctrl-C ends the process
+            e.Cancel = true;
+            console.WriteLine("Cancelling: running targets are asked to stop; the report still runs.");
+            cancellation.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        var pipelineJson = artifacts / "pipeline.json";
+        try
+        {
+            Log.Information("ClusterSnek: {Targets} ({Count} targets planned)", string.Join(", ", record.Requested), plan.Ordered.Count);
+            var cache = build.NoCache ? null : new TargetCache(root, root / ".nuke" / "cache");
+            var executor = new Executor(plan, output, cache, record, build.MaxParallel, () => record.Write(pipelineJson));
+            executor.RunAsync(cancellation.Token).GetAwaiter().GetResult();
+            try { build.RunFinished(); }
+            catch (Exception e) { Log.Warning("Cleanup after the run failed: {Message}", e.Message); }
+
+            var exit = cancellation.IsCancellationRequested ? Cancelled
+                : record.Targets.Any(t => t.Status is TargetStatus.Failed or TargetStatus.NotRun) ? 1 : 0;
+            record.ExitCode = exit;
+            record.FinishedAt = DateTimeOffset.UtcNow;
+            record.Write(pipelineJson);
+            Summary.Write(console, plan, record);
+            return exit;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+            RunRecord.Current = null;
+            Log.CloseAndFlush();
+            fileSink?.Dispose();
+        }
+    }
+
+    void CheckRequirements(ExecutionPlan plan)
+    {
+        var problems = plan.Ordered
+            .Where(n => !plan.Skipped.Contains(n) && n.Definition.StaticConditions.All(c => c.Evaluate()))
+            .SelectMany(n => n.Definition.Requirements.Select(r => (n, problem: r.Check())))
+            .Where(x => x.problem is not null)
+            .Select(x => $"{x.n.Name} needs {x.problem}")
+            .Distinct()
+            .ToList();
+        if (problems.Count > 0) throw new UsageException(string.Join(Environment.NewLine + "error: ", problems));
+    }
+
+    static object? Display(object? value) => value switch
+    {
+        null => null,
+        AbsolutePath p => p.Value,
+        Enum e => e.ToString(),
+        string[] a => a,
+        Array a => a.Cast<object>().Select(o => o.ToString()).ToArray(),
+        _ => value,
+    };
+
+    string? Git(params string[] args)
+    {
+        try
+        {
+            var info = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
+            foreach (var a in args) info.ArgumentList.Add(a);
+            using var process = Process.Start(info)!;
+            var text = process.StandardOutput.ReadToEnd().Trim();
+            process.WaitForExit();
+            return process.ExitCode == 0 && text.Length > 0 ? text : null;
+        }
+        catch (System.ComponentModel.Win32Exception) { return null; }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Linq.Expressions;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace ClusterSnek.Pipeline;
+
+/// <summary>Base of a build class: engine parameters, well-known paths, and the entry point that runs a request.</summary>
+public abstract class PipelineBuild
+{
+    [Parameter("Run at most this many targets at the same time")]
+    public int MaxParallel { get; set; } = Environment.ProcessorCount;
+
+    [Parameter("Run every target even when its inputs did not change")]
+    public bool NoCache { get; set; }
+
+    [Parameter("Skip these targets; with no value, skip every target that was not named")]
+    public string[]? Skip { get; set; }
+
+    [Parameter("Targets to run (same as naming them first on the command line)")]
+    public string[]? Target { get; set; }
+
+    [Parameter("Print the execution order and write artifacts/plan.html; run nothing")]
+    public bool Plan { get; set; }
+
+    [Parameter("Print the targets and parameters")]
+    public bool Help { get; set; }
+
+    [Parameter("Also print debug output (every tool call's full output) to the console")]
+    public bool Verbose { get; set; }
+
+    /// <summary>The repository root: the folder holding .nuke/ (or CLUSTERSNEK_ROOT).</summary>
+    public static AbsolutePath RootDirectory { get; } = FindRoot();
+
+    public static AbsolutePath ArtifactsDirectory => RootDirectory / "artifacts";
+    public static AbsolutePath ParametersFile => RootDirectory / ".nuke" / "parameters.json";
+    public static AbsolutePath SchemaFile => RootDirectory / ".nuke" / "build.schema.json";
+
+    /// <summary>The record of this run, written to artifacts/pipeline.json.</summary>
+    public RunRecord Run { get; private set; } = new();
+
+    /// <summary>Where each parameter's value came from.</summary>
+    public IReadOnlyDictionary<string, ParameterSource> ParameterSources { get; private set; } = new Dictionary<string, ParameterSource>();
+
+    /// <summary>Called after parameters are bound and before anything runs; throw <see cref="UsageException"/> to refuse.</summary>
+    protected virtual void OnParametersBound() { }
+
+    /// <summary>Called when the run has finished, before the summary (e.g. to stop a registry the run started).</summary>
+    protected virtual void OnRunFinished() { }
+
+    static AbsolutePath FindRoot()
+    {
+        if (Environment.GetEnvironmentVariable("CLUSTERSNEK_ROOT") is { Length: > 0 } root) return new AbsolutePath(root);
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+            if (Directory.Exists(Path.Combine(dir.FullName, ".nuke"))) return new AbsolutePath(dir.FullName);
+        return new AbsolutePath(Environment.CurrentDirectory);
+    }
+
+    /// <summary>Runs the build for these arguments and returns the process exit code.</summary>
+    public static int Execute<T>(string[] args, Expression<Func<T, Target>>? defaultTarget = null) where T : PipelineBuild, new()
+        => Execute(new T(), args, Console.Out, Environment.GetEnvironmentVariable, DefaultName(defaultTarget));
+
+    static string? DefaultName<T>(Expression<Func<T, Target>>? e) => (e?.Body as MemberExpression)?.Member.Name;
+
+    internal static int Execute(PipelineBuild build, string[] args, TextWriter console, Func<string, string?> environment, string? defaultTarget, AbsolutePath? root = null)
+        => new PipelineHost(build, console, environment, defaultTarget, root ?? RootDirectory).Run(args);
+
+    internal void Attach(RunRecord record, IReadOnlyDictionary<string, ParameterSource> sources)
+    {
+        Run = record;
+        ParameterSources = sources;
+    }
+
+    internal void ParametersBound() => OnParametersBound();
+    internal void RunFinished() => OnRunFinished();
+
+    internal static ILogger CreateLogger(TargetOutput output, AbsolutePath? logFile, bool verbose, out IDisposable? fileSink)
+    {
+        var config = new LoggerConfiguration().MinimumLevel.Debug()
+            .Enrich.With(new TargetEnricher())
+            .WriteTo.Sink(new ConsoleSink(output), verbose ? LogEventLevel.Debug : LogEventLevel.Information);
+        fileSink = null;
+        if (logFile is not null)
+        {
+            var sink = new RedactingFileSink(new CompactJsonFormatter(), logFile);
+            config = config.WriteTo.Sink(sink);
+            fileSink = sink;
+        }
+        return config.CreateLogger();
+    }
+}

@@ -1,0 +1,43 @@
+namespace ClusterSnek.Stack;
+
+/// <summary>The stack manifest (clustersnek.yaml): what the pipeline builds, where it deploys, how it signs.</summary>
+public sealed record StackManifest(
+    string Name,
+    RegistrySettings Registry,
+    IReadOnlyList<ServiceSpec> Services,
+    IReadOnlyList<EnvironmentSpec> Environments,
+    ChartSettings Chart,
+    SigningSettings Signing,
+    PolicySettings Policies)
+{
+    public const string FileName = "clustersnek.yaml";
+
+    public EnvironmentSpec Environment(string name) =>
+        Environments.FirstOrDefault(e => e.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ManifestException($"{FileName}: no environment named '{name}'; defined: {string.Join(", ", Environments.Select(e => e.Name))}.");
+
+    public ServiceSpec Service(string name) =>
+        Services.FirstOrDefault(s => s.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ManifestException($"{FileName}: no service named '{name}'; defined: {string.Join(", ", Services.Select(s => s.Name))}.");
+}
+
+/// <summary>One workload: its name, project (or Dockerfile folder), port and health endpoints.</summary>
+public sealed record ServiceSpec(string Name, string Project, int Port, string HealthPath, string ReadyPath, IReadOnlyList<string> DependsOn);
+
+/// <summary>A deployment environment: namespace, values file, replicas.</summary>
+public sealed record EnvironmentSpec(string Name, string Namespace, string ValuesFile, int Replicas);
+
+/// <summary>The registry images go to when --registry is not given: an embedded one on 127.0.0.1.</summary>
+public sealed record RegistrySettings(string Repository, int PreferredPort, string BaseImageRepository);
+
+/// <summary>The umbrella chart and its release name.</summary>
+public sealed record ChartSettings(string Path, string Release);
+
+/// <summary>Where the public signing key lives and where a development key pair is created.</summary>
+public sealed record SigningSettings(string PublicKey, string DevelopmentKeyDirectory);
+
+/// <summary>Policy folder, the reviewed exceptions file, and the registries images may come from.</summary>
+public sealed record PolicySettings(string Directory, string Exceptions, IReadOnlyList<string> AllowedRegistries);
+
+/// <summary>A manifest that cannot be used; the message names file, line, column and what is expected.</summary>
+public sealed class ManifestException(string message) : Exception(message);

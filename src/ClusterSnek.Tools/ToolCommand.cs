@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
+using ClusterSnek.Pipeline;
+using Serilog;
+
+namespace ClusterSnek.Tools;
+
+/// <summary>What a tool call returned.</summary>
+public sealed record ToolResult(string Tool, IReadOnlyList<string> Arguments, int ExitCode, string StandardOutput, string StandardError, TimeSpan Duration)
+{
+    public bool Succeeded => ExitCode == 0;
+
+    /// <summary>The last non-empty line of stderr (or stdout), for one-line error messages.</summary>
+    public string LastErrorLine =>
+        (StandardError + "\n" + StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => !l.StartsWith("WARNING", StringComparison.OrdinalIgnoreCase)).LastOrDefault() ?? "(no output)";
+}
+
+/// <summary>A tool call that exited non-zero where success was required.</summary>
+public sealed class ToolFailedException(ToolResult result, string message) : Exception(message)
+{
+    public ToolResult Result { get; } = result;
+}
+
+/// <summary>Options of one call besides its arguments.</summary>
+public sealed record ToolCallOptions
+{
+    public string? WorkingDirectory { get; init; }
+    public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+    public string? StandardInput { get; init; }
+    /// <summary>When false, a non-zero exit is returned as a result instead of thrown.</summary>
+    public bool RequireSuccess { get; init; } = true;
+    public TimeSpan? Timeout { get; init; }
+}
+
+/// <summary>Runs a resolved tool with CliWrap: arguments as a list (never a shell line), logged redacted with duration.</summary>
+public abstract class ToolWrapper(ResolvedTool tool)
+{
+    public ResolvedTool Tool { get; } = tool;
+
+    protected async Task<ToolResult> RunAsync(IReadOnlyList<string> arguments, ToolCallOptions? options, CancellationToken cancellation)
+    {
+        options ??= new ToolCallOptions();
+        var shown = Redactor.Redact(string.Join(' ', arguments.Select(Quote)));
+        Log.Information("→ {Tool} {Arguments}", Tool.Name, shown);
+        var command = Cli.Wrap(Tool.Path).WithArguments(arguments).WithValidation(CommandResultValidation.None)
+            .WithEnvironmentVariables(options.Environment.ToDictionary(kv => kv.Key, kv => kv.Value));
+        if (options.WorkingDirectory is not null) command = command.WithWorkingDirectory(options.WorkingDirectory);
+        if (options.StandardInput is not null) command = command.WithStandardInputPipe(PipeSource.FromString(options.StandardInput));
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        if (options.Timeout is { } limit) timeout.CancelAfter(limit);
+        var clock = Stopwatch.StartNew();
+        BufferedCommandResult raw;
+        try { raw = await command.ExecuteBufferedAsync(timeout.Token); }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            throw new ToolFailedException(new ToolResult(Tool.Name, arguments, -1, "", "timed out", clock.Elapsed),
+                $"{Tool.Name} {arguments.FirstOrDefault()} timed out after {options.Timeout}.");
+        }
+        var result = new ToolResult(Tool.Name, arguments, raw.ExitCode, raw.StandardOutput, raw.StandardError, clock.Elapsed);
+        Log.Debug("{Tool} exit {ExitCode} in {Duration} ms\n{Output}", Tool.Name, result.ExitCode, (long)result.Duration.TotalMilliseconds,
+            Redactor.Redact(Tail(result.StandardOutput + result.StandardError, 60)));
+        Log.Information("  {Tool} finished in {Duration} (exit {ExitCode})", Tool.Name, FormatDuration(result.Duration), result.ExitCode);
+        if (options.RequireSuccess && !result.Succeeded)
+            throw new ToolFailedException(result, Redactor.Redact($"{Tool.Name} {arguments.FirstOrDefault()} failed (exit {result.ExitCode}): {result.LastErrorLine}"));
+        return result;
+    }
+
+    static string Quote(string a) => a.Length == 0 || a.Any(char.IsWhiteSpace) ? $"'{a}'" : a;
+
+    static string FormatDuration(TimeSpan d) => d.TotalSeconds < 1 ? $"{d.TotalMilliseconds:0} ms" : $"{d.TotalSeconds:0.0} s";
+
+    static string Tail(string text, int lines)
+    {
+        var all = text.Split('\n');
+        return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
+    }
+}
