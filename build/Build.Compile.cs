@@ -12,6 +12,9 @@ partial class Build
     Target Compile => _ => _
         .Description("Compile the solution")
         .DependsOn(Restore)
+        .Inputs("src/**/*.cs", "src/**/*.csproj", "src/**/*.props", "src/**/packages.lock.json", "src/**/appsettings.json", "build/**/*.cs", "build/*.csproj",
+            "tests/**/*.cs", "tests/**/*.csproj", "tests/*.props", "Directory.Build.props", "Directory.Packages.props", "global.json", "ClusterSnek.sln")
+        .Inputs(() => [Configuration.ToString()])
         .Executes(ct => new DotNet(DotNet.Resolve()).BuildAsync(Solution, Configuration.ToString(), ct));
 
     Target Clean => _ => _

@@ -1,0 +1,69 @@
+using ClusterSnek.Images;
+using ClusterSnek.Pipeline;
+
+// Images: the base image, one image per service of clustersnek.yaml, smoke-tested in podman, pushed and pinned by digest.
+partial class Build
+{
+    [Parameter("Registry to push to, host[:port][/namespace] (e.g. ghcr.io/org); default: an embedded registry on 127.0.0.1")]
+    public string? Registry { get; set; }
+
+    [Parameter("User name for --registry")]
+    public string? RegistryUsername { get; set; }
+
+    [Parameter("Password or token for --registry"), Secret]
+    public string? RegistryPassword { get; set; }
+
+    [Parameter("Port of the embedded registry (default: the remembered one, else clustersnek.yaml's preferredPort, else any free port)")]
+    public int RegistryPort { get; set; }
+
+    [Parameter("Leave the embedded registry running after the run (inspect it with skopeo; the next run reuses it)")]
+    public bool KeepRegistry { get; set; }
+
+    [Parameter("Do not smoke-test the images in podman before pushing them")]
+    public bool SkipSmoke { get; set; }
+
+    EmbeddedRegistry? embeddedRegistry;
+    EmbeddedRegistry EmbeddedRegistry => embeddedRegistry ??= new EmbeddedRegistry(ArtifactsDirectory / "registry");
+
+    RegistryCredentials? registryCredentials;
+    RegistryEndpoint? registryEndpoint;
+    ImageTools ImageTools => new(Toolchain, ArtifactsDirectory);
+
+    /// <summary>The registry address images are pushed to; for the embedded one the port is decided without starting it.</summary>
+    string RegistryAddress => Registry ?? $"127.0.0.1:{EmbeddedRegistry.ChoosePort(Manifest.Registry.PreferredPort, RegistryPort > 0 ? RegistryPort : null)}";
+
+    /// <summary>The registry, started (or reused) on first use; later stages call this too when BuildImages was cached.</summary>
+    async Task<RegistryEndpoint> EnsureRegistryAsync(CancellationToken ct)
+    {
+        if (registryEndpoint is not null) return registryEndpoint;
+        if (Registry is not null)
+        {
+            if (RegistryUsername is not null && RegistryPassword is not null)
+                registryCredentials = RegistryCredentials.Write(Registry.Split('/')[0], RegistryUsername, RegistryPassword);
+            return registryEndpoint = new RegistryEndpoint(Registry, plainHttp: Registry.StartsWith("127.0.0.1", StringComparison.Ordinal)
+                || Registry.StartsWith("localhost", StringComparison.Ordinal), registryCredentials?.AuthFile);
+        }
+        var port = EmbeddedRegistry.ChoosePort(Manifest.Registry.PreferredPort, RegistryPort > 0 ? RegistryPort : null);
+        return registryEndpoint = await EmbeddedRegistry.EnsureRunningAsync(await ImageTools.RegistryAsync(ct), port, ct);
+    }
+
+    Target BuildImages => _ => _
+        .Description("Build the base image and one image per service (dotnet or Dockerfile), smoke-test them in podman, push them, record digests")
+        .DependsOn(Compile)
+        .Requires(new ServiceFolders(RootDirectory, () => Manifest))
+        .Inputs("src/services/**", "src/ClusterSnek.Images/BaseImage/packages.txt", "clustersnek.yaml")
+        .Inputs(() => [RegistryAddress, SkipSmoke.ToString()])
+        .Executes(async ct =>
+        {
+            var images = await new ImageBuild(ImageTools).RunAsync(new ImageBuildRequest(RootDirectory, Manifest, await EnsureRegistryAsync(ct),
+                ImageSource.FromRun(RootDirectory, Run.Commit), Smoke: !SkipSmoke), ct);
+            Run.Set("images", images);
+            Run.Conclude($"{images.Count} images pushed to {registryEndpoint}, tag {images.FirstOrDefault()?.Tag}");
+        });
+
+    protected override void OnRunFinished()
+    {
+        registryCredentials?.Dispose();
+        if (!KeepRegistry) EmbeddedRegistry.Stop();
+    }
+}

@@ -1,0 +1,116 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ClusterSnek.Pipeline;
+using ClusterSnek.Stack;
+using ClusterSnek.Tools;
+using Serilog;
+
+namespace ClusterSnek.Images;
+
+/// <summary>Everything BuildImages needs besides the running registry.</summary>
+public sealed record ImageBuildRequest(AbsolutePath Root, StackManifest Manifest, RegistryEndpoint Registry, SourceInfo Source, bool Smoke)
+{
+    public AbsolutePath WorkDirectory => Root / "artifacts" / "images";
+    public AbsolutePath BasePackagesFile => Root / "src" / "ClusterSnek.Images" / "BaseImage" / "packages.txt";
+}
+
+/// <summary>
+/// The image stage in order, so a failure leaves nothing half-pushed: base image, every service built to a local archive
+/// (in parallel), smoke tests, a push preflight, then the pushes; digests and sizes read back from the registry.
+/// </summary>
+public sealed class ImageBuild(ImageTools tools)
+{
+    /// <summary>Checks clustersnek.yaml's services against the disk before anything runs.</summary>
+    public static void Validate(AbsolutePath root, StackManifest manifest)
+    {
+        foreach (var service in manifest.Services)
+        {
+            var folder = root / service.Project;
+            if (!Directory.Exists(folder))
+                throw new UsageException($"{StackManifest.FileName}: service '{service.Name}' has project '{service.Project}', which does not exist. Fix the path or create the service.");
+            if (!File.Exists(folder / "Dockerfile") && Directory.GetFiles(folder, "*.csproj").Length != 1)
+                throw new UsageException($"{StackManifest.FileName}: service '{service.Name}' folder '{service.Project}' needs a Dockerfile or exactly one .csproj.");
+        }
+    }
+
+    public async Task<IReadOnlyList<ImageResult>> RunAsync(ImageBuildRequest request, CancellationToken cancellation)
+    {
+        Validate(request.Root, request.Manifest);
+        var services = request.Manifest.Services;
+        var registry = request.Registry;
+        string RepoPath(ServiceSpec s) => $"{request.Manifest.Registry.Repository}/{s.Name}";
+
+        // Every tool first: a missing one fails the run before anything is built or pushed.
+        var needsBase = services.Any(s => !ServiceImageBuilder.HasDockerfile(request.Root, s));
+        var baseTools = needsBase ? await tools.BaseAsync(cancellation) : null;
+        if (services.Any(s => ServiceImageBuilder.HasDockerfile(request.Root, s))) await tools.BuildahAsync();
+        var podman = request.Smoke ? await tools.PodmanAsync(cancellation) : null;
+        var skopeo = await tools.SkopeoAsync(cancellation);
+
+        BaseImage? baseImage = null;
+        if (baseTools is not null)
+        {
+            var builder = new BaseImageBuilder(baseTools, (request.WorkDirectory / "base").CreateDirectory());
+            baseImage = await builder.EnsureAsync(BaseImageBuilder.ReadPackageList(request.BasePackagesFile), registry,
+                request.Manifest.Registry.BaseImageRepository, request.Source, cancellation);
+        }
+
+        var serviceBuilder = new ServiceImageBuilder(request.Root, request.WorkDirectory, tools.DotNetAsync, tools.BuildahAsync);
+        var built = await AllOrNothing(services.Select(s => serviceBuilder.BuildAsync(s, baseImage, registry, RepoPath(s), request.Source, cancellation)));
+
+        var smoke = new Dictionary<string, SmokeResult>();
+        if (podman is not null)
+        {
+            var test = new SmokeTest(podman);
+            // One at a time: four .NET processes starting at once on a small machine blur the 10 s health deadline.
+            var results = new List<(ServiceSpec Service, SmokeResult Result)>();
+            foreach (var b in built)
+                results.Add((b.Service, await test.RunAsync($"oci-archive:{b.ArchivePath}", b.Service.Name, b.Service.Port, b.Service.HealthPath, cancellation)));
+            var failed = results.Where(r => !r.Result.Passed).ToList();
+            if (failed.Count > 0)
+                throw new InvalidOperationException($"Smoke test failed for {string.Join("; ", failed.Select(f => $"{f.Service.Name}: {f.Result.Failure}"))}. Nothing was pushed.");
+            foreach (var (service, result) in results) smoke[service.Name] = result;
+        }
+
+        await PushPreflight.CheckAsync(registry, services.Select(RepoPath), cancellation);
+        var images = new List<ImageResult>();
+        foreach (var b in built)
+        {
+            var repository = registry.Repository(RepoPath(b.Service));
+            var tagged = $"docker://{repository}:{request.Source.Tag}";
+            await skopeo.CopyAsync($"oci-archive:{b.ArchivePath}", tagged, !registry.PlainHttp, registry.AuthFile, cancellation);
+            var (digest, size) = await ReadManifestAsync(skopeo, tagged, registry, cancellation);
+            images.Add(new ImageResult(b.Service.Name, repository, digest, size, b.Builder == "dotnet" ? baseImage?.Digest : null,
+                b.BuildMs, request.Source.Tag, b.Builder, smoke.GetValueOrDefault(b.Service.Name)));
+            Log.Information("Pushed {Repository}@{Digest} ({Size:0.0} MB compressed)", repository, digest, size / 1e6);
+        }
+        return images;
+    }
+
+    /// <summary>Digest (sha256 of the manifest bytes) and compressed size (config + layers) as the registry stores them.</summary>
+    public static async Task<(string Digest, long Size)> ReadManifestAsync(Skopeo skopeo, string reference, RegistryEndpoint registry, CancellationToken cancellation)
+    {
+        var image = await skopeo.InspectAsync(reference, !registry.PlainHttp, registry.AuthFile, cancellation);
+        var raw = await skopeo.InspectRawAsync(reference, !registry.PlainHttp, registry.AuthFile, cancellation);
+        using var doc = JsonDocument.Parse(raw);
+        var size = doc.RootElement.GetProperty("config").GetProperty("size").GetInt64()
+            + doc.RootElement.GetProperty("layers").EnumerateArray().Sum(l => l.GetProperty("size").GetInt64());
+        var rawDigest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(raw.TrimEnd('\n'))));
+        if (rawDigest != image.Digest) Log.Debug("Raw manifest digest {Raw} differs from reported {Digest}; using the registry's", rawDigest, image.Digest);
+        return (image.Digest, size);
+    }
+
+    /// <summary>Waits for every task (so no build is left running), then throws the first failure.</summary>
+    static async Task<IReadOnlyList<T>> AllOrNothing<T>(IEnumerable<Task<T>> tasks)
+    {
+        var all = tasks.ToList();
+        try { return await Task.WhenAll(all); }
+        catch
+        {
+            var first = all.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault();
+            if (first is not null) throw first;
+            throw;
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using ClusterSnek.Pipeline;
+using ClusterSnek.Tools;
+
+namespace ClusterSnek.Images;
+
+/// <summary>The tools of the image stage, resolved on first use (so a missing one fails before anything it would touch).</summary>
+public sealed class ImageTools(Toolchain toolchain, AbsolutePath workDirectory, string? aptGetPath = null, string? dpkgDebPath = null)
+{
+    public async Task<Skopeo> SkopeoAsync(CancellationToken cancellation) => new(await toolchain.ResolveAsync(ToolPins.Skopeo, cancellation));
+
+    public async Task<DockerRegistry> RegistryAsync(CancellationToken cancellation) => new(await toolchain.ResolveAsync(ToolPins.Registry, cancellation));
+
+    public async Task<Podman> PodmanAsync(CancellationToken cancellation)
+    {
+        await toolchain.ResolveAsync(ToolPins.Runc, cancellation);
+        return new(await toolchain.ResolveAsync(ToolPins.Podman, cancellation), workDirectory / "podman" / "root", workDirectory / "podman" / "run");
+    }
+
+    public async Task<BaseImageTools> BaseAsync(CancellationToken cancellation) =>
+        new(AptGet.Resolve(aptGetPath), DpkgDeb.Resolve(dpkgDebPath), new Umoci(await toolchain.ResolveAsync(ToolPins.Umoci, cancellation)), await SkopeoAsync(cancellation));
+
+    public Task<ContainerPublish> DotNetAsync() => Task.FromResult(new ContainerPublish(DotNet.Resolve()));
+
+    public async Task<Buildah> BuildahAsync() =>
+        new(await toolchain.ResolveAsync(ToolPins.Buildah), workDirectory / "buildah" / "root", workDirectory / "buildah" / "run");
+}

@@ -1,0 +1,69 @@
+namespace ClusterSnek.Tools;
+
+/// <summary>apt-get/apt-cache as used to fetch Debian packages for the offline base image (downloads only; installs nothing).</summary>
+public sealed class AptGet(ResolvedTool tool, ResolvedTool cache) : ToolWrapper(tool)
+{
+    /// <summary>apt-get and apt-cache from PATH, or a clear error naming what is missing.</summary>
+    public static AptGet Resolve(string? aptGetPath = null, string? aptCachePath = null) =>
+        new(Find("apt-get", aptGetPath), Find("apt-cache", aptCachePath));
+
+    /// <summary>Candidate version of each package, or null when apt does not know it.</summary>
+    public async Task<IReadOnlyDictionary<string, string?>> CandidateVersionsAsync(IReadOnlyList<string> packages, CancellationToken cancellation = default)
+    {
+        var policy = new AptCache(cache);
+        var output = await policy.PolicyAsync(packages, cancellation);
+        var versions = packages.ToDictionary(p => p, _ => (string?)null);
+        string? current = null;
+        foreach (var line in output.Split('\n'))
+        {
+            if (line.Length > 0 && !char.IsWhiteSpace(line[0]) && line.EndsWith(':')) current = line[..^1];
+            else if (current is not null && line.Trim().StartsWith("Candidate:", StringComparison.Ordinal))
+            {
+                var v = line.Trim()["Candidate:".Length..].Trim();
+                if (versions.ContainsKey(current)) versions[current] = v == "(none)" ? null : v;
+            }
+        }
+        return versions;
+    }
+
+    public Task<ToolResult> UpdateAsync(CancellationToken cancellation = default) =>
+        RunAsync(["-o", "DPkg::Lock::Timeout=300", "update", "-qq"], null, cancellation);
+
+    /// <summary>Downloads the .deb of each package=version into <paramref name="directory"/>.</summary>
+    public Task<ToolResult> DownloadAsync(IEnumerable<string> packageVersions, string directory, CancellationToken cancellation = default) =>
+        RunAsync(["download", .. packageVersions], new ToolCallOptions { WorkingDirectory = directory }, cancellation);
+
+    static ResolvedTool Find(string name, string? explicitPath)
+    {
+        var path = explicitPath ?? Toolchain.FindOnPath(name);
+        if (path is null || !File.Exists(path))
+            throw new ToolUnavailableException($"{name} not found{(explicitPath is null ? " on PATH" : $" at {explicitPath}")}: the base image is built offline from Debian packages, which needs apt ({name}). Run on Debian/Ubuntu (or a container of it).");
+        var pin = new ToolPin(name, "any", new DebianSource("apt"), null, ["--version"]);
+        return new ResolvedTool(pin, "any", path, explicitPath is null ? "PATH" : "explicit");
+    }
+
+    sealed class AptCache(ResolvedTool tool) : ToolWrapper(tool)
+    {
+        public async Task<string> PolicyAsync(IReadOnlyList<string> packages, CancellationToken cancellation) =>
+            (await RunAsync(["policy", .. packages], null, cancellation)).StandardOutput;
+    }
+}
+
+/// <summary>dpkg-deb: unpack a .deb into a folder and read its control fields, without installing it.</summary>
+public sealed class DpkgDeb(ResolvedTool tool) : ToolWrapper(tool)
+{
+    public static DpkgDeb Resolve(string? path = null)
+    {
+        var found = path ?? Toolchain.FindOnPath("dpkg-deb");
+        if (found is null || !File.Exists(found))
+            throw new ToolUnavailableException($"dpkg-deb not found{(path is null ? " on PATH" : $" at {path}")}: the base image is unpacked from Debian packages. Install dpkg (apt-get install -y dpkg).");
+        return new DpkgDeb(new ResolvedTool(new ToolPin("dpkg-deb", "any", new DebianSource("dpkg"), null, ["--version"]), "any", found, "PATH"));
+    }
+
+    public Task<ToolResult> ExtractAsync(string deb, string directory, CancellationToken cancellation = default) =>
+        RunAsync(["-x", deb, directory], null, cancellation);
+
+    /// <summary>The control file (Package, Version, Architecture, ...), as dpkg would store it.</summary>
+    public async Task<string> ControlAsync(string deb, CancellationToken cancellation = default) =>
+        (await RunAsync(["-f", deb], null, cancellation)).StandardOutput;
+}

@@ -1,0 +1,42 @@
+using System.Net.Http.Json;
+
+namespace ClusterSnek.Services.Frontend;
+
+/// <summary>The frontend: a static UI (wwwroot) and /api/* forwarded to the backend.</summary>
+public static class FrontendApp
+{
+    public static Task Main(string[] args) => Build(args).RunAsync();
+
+    public static WebApplication Build(string[] args)
+    {
+        var builder = ServiceHost.CreateBuilder(args);
+        // The content root is the app folder, not the working directory, so wwwroot is found wherever it is started.
+        builder.Environment.ContentRootPath = AppContext.BaseDirectory;
+        builder.Environment.WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        builder.Environment.WebRootFileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(builder.Environment.WebRootPath);
+        var app = builder.Build();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.MapStandardEndpoints();
+
+        app.MapGet("/api/items", (Downstream backend, CancellationToken ct) => ForwardAsync(backend, "api/items", ct));
+        app.MapGet("/api/ask", (string? q, Downstream backend, CancellationToken ct) =>
+            ForwardAsync(backend, $"api/ask?q={Uri.EscapeDataString(q ?? "")}", ct));
+        app.MapGet("/api/chain", async (Downstream backend, IConfiguration config, CancellationToken ct) =>
+            (await backend.ChainAsync(ct)).Prepend(new ChainHop(ServiceHost.ServiceName(config), Environment.MachineName, DateTimeOffset.UtcNow, "static UI")));
+        return app;
+    }
+
+    static async Task<IResult> ForwardAsync(Downstream backend, string path, CancellationToken cancellation)
+    {
+        try
+        {
+            using var response = await backend.Client.GetAsync(path, cancellation);
+            return Results.Json(await response.Content.ReadFromJsonAsync<object>(cancellation), statusCode: (int)response.StatusCode);
+        }
+        catch (HttpRequestException e)
+        {
+            return Results.Json(new { error = $"backend unreachable: {e.Message}" }, statusCode: StatusCodes.Status502BadGateway);
+        }
+    }
+}
