@@ -11,7 +11,8 @@ namespace ClusterSnek.Images;
 /// <summary>Everything BuildImages needs besides the running registry.</summary>
 public sealed record ImageBuildRequest(AbsolutePath Root, StackManifest Manifest, RegistryEndpoint Registry, SourceInfo Source, bool Smoke)
 {
-    public AbsolutePath WorkDirectory => Root / "artifacts" / "images";
+    /// <summary>Where archives and the base's rootfs are made; artifacts/images by default (tests use their own).</summary>
+    public AbsolutePath WorkDirectory { get; init; } = Root / "artifacts" / "images";
     public AbsolutePath BasePackagesFile => Root / "src" / "ClusterSnek.Images" / "BaseImage" / "packages.txt";
 }
 

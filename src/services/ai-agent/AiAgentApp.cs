@@ -3,11 +3,20 @@ namespace ClusterSnek.Services.AiAgent;
 /// <summary>The agent: answers questions about the deployment with the MCP server's tools (a model is optional).</summary>
 public static class AiAgentApp
 {
+    /// <summary>Defaults; appsettings.json, /etc/clustersnek/appsettings.json, env and args override them.</summary>
+    public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
+    {
+        ["Service:Name"] = "ai-agent",
+        ["Service:Port"] = "8082",
+        ["Downstream:Url"] = "http://127.0.0.1:8083",
+        ["Ai:Enabled"] = "false",
+    };
+
     public static Task Main(string[] args) => Build(args).RunAsync();
 
     public static WebApplication Build(string[] args)
     {
-        var builder = ServiceHost.CreateBuilder(args);
+        var builder = ServiceHost.CreateBuilder(args, Defaults);
         builder.Services.AddSingleton<McpTools>();
         builder.Services.AddSingleton<Agent>();
         var app = builder.Build();

@@ -6,11 +6,19 @@ namespace ClusterSnek.Services.Backend;
 /// <summary>The backend: a small REST API of items, plus /api/ask and /api/chain forwarded to the ai-agent.</summary>
 public static class BackendApp
 {
+    /// <summary>Defaults; appsettings.json, /etc/clustersnek/appsettings.json, env and args override them.</summary>
+    public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
+    {
+        ["Service:Name"] = "backend",
+        ["Service:Port"] = "8081",
+        ["Downstream:Url"] = "http://127.0.0.1:8082",
+    };
+
     public static Task Main(string[] args) => Build(args).RunAsync();
 
     public static WebApplication Build(string[] args)
     {
-        var builder = ServiceHost.CreateBuilder(args);
+        var builder = ServiceHost.CreateBuilder(args, Defaults);
         builder.Services.AddSingleton<ItemStore>();
         var app = builder.Build();
         app.MapStandardEndpoints();

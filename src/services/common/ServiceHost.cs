@@ -13,9 +13,11 @@ namespace ClusterSnek.Services;
 internal static class ServiceHost
 {
     /// <summary>Builder with config from appsettings, env, an optional config file and mounted secret files.</summary>
-    public static WebApplicationBuilder CreateBuilder(string[] args)
+    public static WebApplicationBuilder CreateBuilder(string[] args, IReadOnlyDictionary<string, string?> defaults)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
+        // Lowest precedence: the service's own defaults (name, port, downstream), so one shared appsettings.json suffices.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
         // Config files and secrets are mounted (ConfigMap/Secret volumes); both folders are optional.
         var configDir = builder.Configuration["CONFIG_DIR"] ?? "/etc/clustersnek";
         builder.Configuration.AddJsonFile(Path.Combine(configDir, "appsettings.json"), optional: true, reloadOnChange: false);
@@ -41,7 +43,7 @@ internal static class ServiceHost
         return builder;
     }
 
-    /// <summary>PORT, else ASPNETCORE_HTTP_PORTS, else Service:Port from appsettings.json.</summary>
+    /// <summary>PORT, else ASPNETCORE_HTTP_PORTS, else Service:Port (the service default or appsettings.json).</summary>
     public static int ListenPort(IConfiguration configuration)
     {
         foreach (var key in new[] { "PORT", "ASPNETCORE_HTTP_PORTS", "Service:Port" })

@@ -5,11 +5,19 @@ namespace ClusterSnek.Services.Frontend;
 /// <summary>The frontend: a static UI (wwwroot) and /api/* forwarded to the backend.</summary>
 public static class FrontendApp
 {
+    /// <summary>Defaults; appsettings.json, /etc/clustersnek/appsettings.json, env and args override them.</summary>
+    public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
+    {
+        ["Service:Name"] = "frontend",
+        ["Service:Port"] = "8080",
+        ["Downstream:Url"] = "http://127.0.0.1:8081",
+    };
+
     public static Task Main(string[] args) => Build(args).RunAsync();
 
     public static WebApplication Build(string[] args)
     {
-        var builder = ServiceHost.CreateBuilder(args);
+        var builder = ServiceHost.CreateBuilder(args, Defaults);
         // The content root is the app folder, not the working directory, so wwwroot is found wherever it is started.
         builder.Environment.ContentRootPath = AppContext.BaseDirectory;
         builder.Environment.WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot");

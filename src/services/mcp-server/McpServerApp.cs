@@ -6,11 +6,23 @@ namespace ClusterSnek.Services.McpServer;
 /// <summary>The MCP server: read-only tools about the deployment over streamable HTTP at /mcp.</summary>
 public static class McpServerApp
 {
+    /// <summary>Defaults; appsettings.json, /etc/clustersnek/appsettings.json, env and args override them.</summary>
+    public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
+    {
+        ["Service:Name"] = "mcp-server",
+        ["Service:Port"] = "8083",
+        ["Deployment:Environment"] = "dev",
+        ["Deployment:Services:frontend"] = "http://127.0.0.1:8080",
+        ["Deployment:Services:backend"] = "http://127.0.0.1:8081",
+        ["Deployment:Services:ai-agent"] = "http://127.0.0.1:8082",
+        ["Deployment:Services:mcp-server"] = "http://127.0.0.1:8083",
+    };
+
     public static Task Main(string[] args) => Build(args).RunAsync();
 
     public static WebApplication Build(string[] args)
     {
-        var builder = ServiceHost.CreateBuilder(args);
+        var builder = ServiceHost.CreateBuilder(args, Defaults);
         // Stateless: any replica can answer any request, so no session affinity is needed behind a Service.
         builder.Services.AddMcpServer().WithHttpTransport(o => o.Stateless = true).WithTools<DeploymentTools>();
         var app = builder.Build();

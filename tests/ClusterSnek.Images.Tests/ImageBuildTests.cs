@@ -1,0 +1,142 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text.Json;
+using ClusterSnek.Pipeline;
+using ClusterSnek.Stack;
+using ClusterSnek.Tools;
+
+namespace ClusterSnek.Images.Tests;
+
+/// <summary>Real builds into the fixture's registry: the offline base, the Dockerfile path, and the failures that must push nothing.</summary>
+[Collection("registry")]
+public sealed class ImageBuildTests(RegistryFixture fixture)
+{
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+    static readonly SourceInfo Source = new("https://example.test/clustersnek", "feedfacecafebeef0000", DateTimeOffset.UtcNow);
+
+    static StackManifest Manifest(params ServiceSpec[] services) => new("test", new RegistrySettings("clustersnek", 5000, "base/dotnet-deps"),
+        services, [new EnvironmentSpec("dev", "dev", "values.yaml", 1)], new ChartSettings("charts/x", "x"), new SigningSettings("cosign.pub", "keys"),
+        new PolicySettings("policies", "policies/exceptions.yaml", ["127.0.0.1"]));
+
+    static ServiceSpec Service(string name, string project, int port = 18080) => new(name, project, port, "/healthz", "/readyz", []);
+
+    [Fact]
+    public async Task The_base_image_is_built_offline_as_uid_65532_with_package_records_and_reused_when_unchanged()
+    {
+        var tools = await fixture.Tools.BaseAsync(Ct);
+        var builder = new BaseImageBuilder(tools, (fixture.Directory / "base").CreateDirectory());
+        var packages = BaseImageBuilder.ReadPackageList(Repo.Root / "src/ClusterSnek.Images/BaseImage/packages.txt");
+
+        var first = await builder.EnsureAsync(packages, fixture.Endpoint, "base/dotnet-deps", Source, Ct);
+        var second = await builder.EnsureAsync(packages, fixture.Endpoint, "base/dotnet-deps", Source, Ct);
+
+        Assert.False(first.Reused);
+        Assert.True(second.Reused);
+        Assert.Equal(first.Digest, second.Digest);
+        var config = await ReadConfigAsync($"base/dotnet-deps", first.Digest);
+        Assert.Equal("65532:65532", config.GetProperty("config").GetProperty("User").GetString());
+        Assert.Equal(Source.Revision, config.GetProperty("config").GetProperty("Labels").GetProperty("org.opencontainers.image.revision").GetString());
+        var files = await LayerFilesAsync("base/dotnet-deps", first.Digest);
+        Assert.Contains("var/lib/dpkg/status.d/libc6", files);
+        Assert.Contains("etc/ssl/certs/ca-certificates.crt", files);
+        Assert.DoesNotContain(files, f => f is "bin/sh" or "usr/bin/sh" or "bin/bash" or "usr/bin/apt-get");
+    }
+
+    [Fact]
+    public async Task A_service_with_a_Dockerfile_is_built_with_buildah_labelled_and_pushed()
+    {
+        var root = new AbsolutePath(AppContext.BaseDirectory);
+        var request = new ImageBuildRequest(root, Manifest(Service("fixture", "Fixtures/dockerfile-service")), fixture.Endpoint, Source, Smoke: false)
+        { WorkDirectory = fixture.Directory / "work-dockerfile" };
+
+        var images = await new ImageBuild(fixture.Tools).RunAsync(request, Ct);
+
+        var image = Assert.Single(images);
+        Assert.Equal("buildah", image.Builder);
+        Assert.Equal($"{fixture.Endpoint.Address}/clustersnek/fixture", image.Reference);
+        Assert.StartsWith("sha256:", image.Digest);
+        Assert.Null(image.BaseDigest);
+        var config = await ReadConfigAsync("clustersnek/fixture", image.Digest);
+        var labels = config.GetProperty("config").GetProperty("Labels");
+        Assert.Equal("dockerfile", labels.GetProperty("org.clustersnek.fixture").GetString());
+        Assert.Equal(Source.Revision, labels.GetProperty("org.opencontainers.image.revision").GetString());
+        Assert.Contains("hello.txt", await LayerFilesAsync("clustersnek/fixture", image.Digest));
+    }
+
+    [Fact]
+    public void A_service_path_that_does_not_exist_is_refused_naming_the_manifest_and_service()
+    {
+        var manifest = Manifest(Service("ghost", "src/services/ghost"));
+        var e = Assert.Throws<UsageException>(() => ImageBuild.Validate(Repo.Root, manifest));
+        Assert.Equal("clustersnek.yaml: service 'ghost' has project 'src/services/ghost', which does not exist. Fix the path or create the service.", e.Message);
+        Assert.Equal(e.Message, new ServiceFolders(Repo.Root, () => manifest).Check());
+    }
+
+    [Fact]
+    public void The_real_manifest_points_at_four_buildable_service_folders()
+    {
+        var manifest = ManifestReader.Load(Repo.Root / StackManifest.FileName);
+        Assert.Null(new ServiceFolders(Repo.Root, () => manifest).Check());
+        Assert.Equal(["ai-agent", "backend", "frontend", "mcp-server"], manifest.Services.Select(s => s.Name).Order().ToArray());
+    }
+
+    [Fact]
+    public async Task A_missing_Debian_tool_fails_before_anything_is_built_or_pushed()
+    {
+        var tools = new ImageTools(fixture.Toolchain, fixture.Directory, aptGetPath: "/nonexistent/apt-get");
+        var request = new ImageBuildRequest(Repo.Root, Manifest(Service("backend", "src/services/backend")), fixture.Endpoint, Source, Smoke: false)
+        { WorkDirectory = fixture.Directory / "work-missing-tool" };
+
+        var e = await Assert.ThrowsAsync<ToolUnavailableException>(() => new ImageBuild(tools).RunAsync(request, Ct));
+
+        Assert.StartsWith("apt-get not found at /nonexistent/apt-get", e.Message);
+        Assert.False(Directory.Exists(fixture.Directory / "work-missing-tool" / "backend"));
+        Assert.DoesNotContain("clustersnek/backend", await fixture.CatalogAsync());
+    }
+
+    [Fact]
+    public async Task A_missing_skopeo_fails_before_anything_is_built_or_pushed()
+    {
+        var toolchain = Toolchain.ForRoot(Repo.Root, new Dictionary<string, string?> { ["skopeo"] = "/nonexistent/skopeo" });
+        var request = new ImageBuildRequest(new AbsolutePath(AppContext.BaseDirectory), Manifest(Service("fixture2", "Fixtures/dockerfile-service")),
+            fixture.Endpoint, Source, Smoke: false) { WorkDirectory = fixture.Directory / "work-no-skopeo" };
+
+        var e = await Assert.ThrowsAsync<ToolUnavailableException>(() => new ImageBuild(new ImageTools(toolchain, fixture.Directory)).RunAsync(request, Ct));
+
+        Assert.Contains("/nonexistent/skopeo: no such file", e.Message);
+        Assert.DoesNotContain("clustersnek/fixture2", await fixture.CatalogAsync());
+    }
+
+    async Task<JsonElement> ReadConfigAsync(string repository, string digest)
+    {
+        using var http = new HttpClient();
+        using var manifest = JsonDocument.Parse(await GetAsync(http, $"{repository}/manifests/{digest}"));
+        var configDigest = manifest.RootElement.GetProperty("config").GetProperty("digest").GetString();
+        return JsonDocument.Parse(await http.GetStringAsync(new Uri(fixture.Endpoint.ApiBase, $"{repository}/blobs/{configDigest}"), Ct)).RootElement.Clone();
+    }
+
+    async Task<IReadOnlyList<string>> LayerFilesAsync(string repository, string digest)
+    {
+        using var http = new HttpClient();
+        using var manifest = JsonDocument.Parse(await GetAsync(http, $"{repository}/manifests/{digest}"));
+        var files = new List<string>();
+        foreach (var layer in manifest.RootElement.GetProperty("layers").EnumerateArray())
+        {
+            await using var blob = await http.GetStreamAsync(new Uri(fixture.Endpoint.ApiBase, $"{repository}/blobs/{layer.GetProperty("digest").GetString()}"), Ct);
+            await using var gzip = new GZipStream(blob, CompressionMode.Decompress);
+            await using var tar = new TarReader(gzip);
+            while (await tar.GetNextEntryAsync(cancellationToken: Ct) is { } entry) files.Add(entry.Name.TrimStart('.', '/'));
+        }
+        return files;
+    }
+
+    async Task<string> GetAsync(HttpClient http, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.Endpoint.ApiBase, path));
+        request.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+        request.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
+        using var response = await http.SendAsync(request, Ct);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync(Ct);
+    }
+}
