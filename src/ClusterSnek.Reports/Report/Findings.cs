@@ -8,8 +8,6 @@ internal static class Findings
 {
     static readonly string[] Order = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
 
-    public static JsonObject Of(JsonNode p) => Of(p, DateTimeOffset.UtcNow);
-
     public static JsonObject Of(JsonNode p, DateTimeOffset now)
     {
         var scans = p.Objects("images").Select(i => (service: i.Str("service"), scan: i.At("scan")))
@@ -31,9 +29,9 @@ internal static class Findings
         {
             ["severity"] = sev,
             ["css"] = sev.ToLowerInvariant(),
-            ["count"] = vulnerabilities.Count > 0
-                ? vulnerabilities.Count(v => v.Str("severity") == sev)
-                : scans.Where(s => s.service is not null).Sum(s => s.scan.Long(sev.ToLowerInvariant()) ?? 0),
+            // Scanners may list only some findings but count all: show whichever is larger.
+            ["count"] = Math.Max(vulnerabilities.Count(v => v.Str("severity") == sev),
+                scans.Where(s => s.service is not null).Sum(s => s.scan.Long(sev.ToLowerInvariant()) ?? 0)),
         }).ToArray();
 
         // A secret's matched text is never shown: rule, file and line are enough to find it.

@@ -13,7 +13,8 @@ public static class ReportModel
 {
     static readonly string[] Severities = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
 
-    public static JsonObject From(JsonNode pipeline)
+    /// <param name="now">When exceptions count as expired (tests pin it).</param>
+    public static JsonObject From(JsonNode pipeline, DateTimeOffset? now = null)
     {
         var verdict = Verdict.Of(pipeline);
         var model = new JsonObject
@@ -29,7 +30,7 @@ public static class ReportModel
             ["run"] = Run(pipeline),
             ["timeline"] = Timeline.Of(pipeline),
             ["images"] = Images(pipeline),
-            ["findings"] = Findings.Of(pipeline),
+            ["findings"] = Findings.Of(pipeline, now ?? DateTimeOffset.UtcNow),
             ["policies"] = Policies(pipeline),
             ["deployment"] = Deployment(pipeline),
             ["verification"] = Verification(pipeline),
@@ -113,7 +114,7 @@ public static class ReportModel
                 ["reference"] = i.Str("reference") + (i.Str("tag") is { } tag ? ":" + tag : ""),
                 ["digest"] = i.Str("digest"),
                 ["digestShort"] = JsonRead.ShortDigest(i.Str("digest")),
-                ["size"] = JsonRead.Size(i.Long("sizeBytes")),
+                ["sizeText"] = JsonRead.Size(i.Long("sizeBytes")),
                 ["buildTime"] = JsonRead.Duration(i.Long("buildMs")),
                 ["signed"] = signature is not null,
                 ["signer"] = signature is null ? "not signed" : signature.FirstStr("keyId", "identity", "issuer") ?? "signed",

@@ -34,10 +34,10 @@ public static class ReportRenderer
     }
 
     /// <summary>The HTML report of a pipeline.json document.</summary>
-    public static string RenderHtml(JsonNode pipeline) => Render(Html, ReportModel.From(pipeline), HtmlEncoder.Default);
+    public static string RenderHtml(JsonNode pipeline, DateTimeOffset? now = null) => Render(Html, ReportModel.From(pipeline, now), HtmlEncoder.Default);
 
     /// <summary>The same content as GitHub-flavoured Markdown, for $GITHUB_STEP_SUMMARY and PR comments.</summary>
-    public static string RenderMarkdown(JsonNode pipeline) => Render(Markdown, ReportModel.From(pipeline), NullEncoder.Default);
+    public static string RenderMarkdown(JsonNode pipeline, DateTimeOffset? now = null) => Render(Markdown, ReportModel.From(pipeline, now), NullEncoder.Default);
 
     static string Render(IFluidTemplate template, JsonObject model, TextEncoder encoder)
     {
