@@ -1,6 +1,7 @@
 using ClusterSnek.Pipeline;
 using ClusterSnek.Reports;
 using ClusterSnek.Reports.Audit;
+using ClusterSnek.Reports.GitHub;
 using Serilog;
 
 // Report, VerifyAudit and PublishGitHub close every run (AlwaysLast), in that order; docs/report.md, docs/github.md.
@@ -37,4 +38,19 @@ partial class Build
             if (!result.Intact) throw new InvalidOperationException($"{log.File.Name}: {result.Summary}; first: {result.Problems[0]}");
             Log.Information("{Summary} (key {KeyId})", result.Summary, log.KeyId);
         });
+
+    Target PublishGitHub => _ => _
+        .Description("GitHub Actions only: commit status with the verdict, the PR summary comment (updated in place), a Deployment for Deploy")
+        .AlwaysLast()
+        .After(Report, VerifyAudit)
+        .OnlyWhenDynamic(() => InGitHubActionsWithToken)
+        .Executes(async ct =>
+        {
+            var context = GitHubContext.FromEnvironment(Environment.GetEnvironmentVariable, GitHubToken, out var reason)
+                ?? throw new InvalidOperationException(reason);
+            var pipeline = ReportRenderer.ReadPipeline(PipelineJson);
+            await GitHubPublisher.PublishAsync(context, GitHubToken!, pipeline, ReportRenderer.RenderMarkdown(pipeline), ct);
+        });
+
+    bool InGitHubActionsWithToken => GitHubContext.FromEnvironment(Environment.GetEnvironmentVariable, GitHubToken, out _) is not null;
 }
