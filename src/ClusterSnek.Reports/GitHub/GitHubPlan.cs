@@ -39,7 +39,7 @@ public static class GitHubPlanner
 
         if (context.PullRequest is { } pull)
         {
-            var body = CommentMarker + "\n" + Clip(markdown, MaxComment) + $"\n\n[Full report (artifact report-html)]({context.RunUrl})\n";
+            var body = CommentMarker + "\n" + Clip(markdown, MaxComment) + $"\n\nFull report: the `report` artifact of [this run]({context.RunUrl}).\n";
             var ours = existingComments.Where(c => c.Body?.Contains(CommentMarker, StringComparison.Ordinal) == true)
                 .OrderBy(c => c.CreatedAt).FirstOrDefault();
             if (ours is null) operations.Add(new CreateComment(pull, body));

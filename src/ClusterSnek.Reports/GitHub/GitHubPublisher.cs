@@ -21,7 +21,14 @@ public static class GitHubPublisher
         foreach (var operation in GitHubPlanner.Plan(context, pipeline, markdown, comments))
         {
             cancellation.ThrowIfCancellationRequested();
-            var (subject, describe) = await ApplyAsync(client, context, operation);
+            string subject, describe;
+            try { (subject, describe) = await ApplyAsync(client, context, operation); }
+            catch (ForbiddenException e)
+            {
+                // A pull request from a fork gets a read-only token: say so instead of failing the pipeline over a comment.
+                Log.Warning("GitHub refused {Operation} ({Message}): the token is read-only here (a fork's pull request?) or lacks the permission", operation.GetType().Name, e.Message);
+                continue;
+            }
             AuditLog.Record(AuditAction.GitHubUpdate, subject, null, AuditOutcome.Succeeded);
             Log.Information("GitHub: {Change}", describe);
         }
