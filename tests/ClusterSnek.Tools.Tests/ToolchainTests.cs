@@ -109,3 +109,21 @@ public sealed class ToolPinTests
         Assert.Equal(["A.b"], results.FailedTests);
     }
 }
+
+public sealed class ToolRequirementTests
+{
+    [Fact]
+    public void A_requirement_on_a_tool_path_that_does_not_exist_names_the_option()
+    {
+        var toolchain = new Toolchain(new AbsolutePath(Path.GetTempPath()), new Dictionary<string, string?> { ["helm"] = "/missing/helm" });
+        Assert.Equal("helm: --helm-path /missing/helm does not exist", toolchain.Requirement(ToolPins.Helm).Check());
+    }
+
+    [Fact]
+    public void A_requirement_on_an_installable_tool_is_satisfied_before_installing_it()
+    {
+        var toolchain = new Toolchain(new AbsolutePath(Directory.CreateTempSubdirectory("req-").FullName));
+        Assert.Null(toolchain.Requirement(ToolPins.Trivy).Check());
+        Assert.False(File.Exists(toolchain.InstalledPath(ToolPins.Trivy)));
+    }
+}
