@@ -18,9 +18,10 @@ partial class Build
         .Executes(() =>
         {
             var pipeline = ReportRenderer.ReadPipeline(PipelineJson);
-            var html = ReportRenderer.WriteReport(PipelineJson, ArtifactsDirectory / "report.html");
-            var markdown = JobSummary.Write(pipeline, ArtifactsDirectory / "report.md", Environment.GetEnvironmentVariable);
             AuditLog.Current.Seal();
+            var audit = AuditLog.Current.EntriesSince(Run.StartedAt);
+            var html = ReportRenderer.WriteReport(PipelineJson, ArtifactsDirectory / "report.html", audit);
+            var markdown = JobSummary.Write(pipeline, ArtifactsDirectory / "report.md", Environment.GetEnvironmentVariable, audit);
             Log.Information("{Verdict}", Verdict.Of(pipeline).Summary);
             Log.Information("Report: {Html} (Markdown: {Markdown})", html.RelativeTo(RootDirectory), markdown);
         });

@@ -15,6 +15,7 @@ public sealed class BrowserTests
     [Fact]
     public async Task The_report_renders_in_chromium_without_errors_or_requests_and_shows_verdict_target_and_image()
     {
+        Assert.True(File.Exists("/usr/bin/chromium"), "/usr/bin/chromium is missing: apt-get install chromium (./build.sh Test installs it with the toolchain).");
         using var temp = new TempFolder();
         var file = temp.Path / "report.html";
         File.WriteAllText(file, ReportRenderer.RenderHtml(Fixture.Full, Fixture.Now));

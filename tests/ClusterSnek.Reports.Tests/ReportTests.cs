@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using ClusterSnek.Reports.Audit;
 
 namespace ClusterSnek.Reports.Tests;
 
@@ -113,5 +115,18 @@ public sealed class ReportTests
         File.Delete(summary);
         JobSummary.Write(Fixture.Partial, temp.Path / "report.md", n => n == "GITHUB_ACTIONS" ? null : environment.GetValueOrDefault(n));
         Assert.False(File.Exists(summary));
+    }
+
+    [Fact]
+    public void The_side_effects_of_this_run_are_listed_from_the_audit_log()
+    {
+        using var temp = new TempFolder();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var log = new AuditLog(temp.Path / AuditLog.FileName, new AuditSigner(key));
+        log.Append(AuditAction.ImagePush, "an-earlier-run/image", null, AuditOutcome.Succeeded, "BuildImages", "ci", Fixture.Now.AddDays(-1));
+        log.Append(AuditAction.Deploy, "clustersnek/staging", "sha256:abc", AuditOutcome.Failed, "Deploy", "ci", Fixture.Now);
+        var html = ReportRenderer.RenderHtml(Fixture.Full, Fixture.Now, log.EntriesSince(Fixture.Now.AddHours(-1)));
+        Assert.Contains("<td class=\"mono\">clustersnek/staging</td>", html);
+        Assert.DoesNotContain("an-earlier-run/image", html);
     }
 }

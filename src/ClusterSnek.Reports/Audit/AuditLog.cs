@@ -117,6 +117,25 @@ public sealed class AuditLog
         return (complete.Count, last);
     }
 
+    /// <summary>
+    /// The entries recorded since <paramref name="since"/>, for the report. Unreadable lines are left out here:
+    /// judging them is VerifyAudit's job, which runs right after and names them.
+    /// </summary>
+    public IReadOnlyList<AuditEntry> EntriesSince(DateTimeOffset? since)
+    {
+        if (!System.IO.File.Exists(File)) return [];
+        var entries = new List<AuditEntry>();
+        foreach (var line in System.IO.File.ReadLines(File))
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize<AuditEntry>(line, Json) is { } e && (since is null || e.Time >= since)) entries.Add(e);
+            }
+            catch (JsonException) { }
+        }
+        return entries;
+    }
+
     void WriteHead(long entries, string head)
     {
         var document = new AuditHead(entries, head, signer.KeyId, signer.PublicKeyPem,

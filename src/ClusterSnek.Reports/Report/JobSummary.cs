@@ -7,9 +7,9 @@ namespace ClusterSnek.Reports;
 public static class JobSummary
 {
     /// <summary>Writes the Markdown and returns where it went (a file, plus "job summary" on a runner).</summary>
-    public static string Write(JsonNode pipeline, AbsolutePath file, Func<string, string?> environment)
+    public static string Write(JsonNode pipeline, AbsolutePath file, Func<string, string?> environment, IReadOnlyList<Audit.AuditEntry>? audit = null)
     {
-        var markdown = ReportRenderer.RenderMarkdown(pipeline);
+        var markdown = ReportRenderer.RenderMarkdown(pipeline, audit: audit);
         file.Parent.CreateDirectory();
         File.WriteAllText(file, markdown);
         if (environment("GITHUB_ACTIONS") == "true" && environment("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)

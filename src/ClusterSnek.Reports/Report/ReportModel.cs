@@ -14,7 +14,8 @@ public static class ReportModel
     static readonly string[] Severities = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
 
     /// <param name="now">When exceptions count as expired (tests pin it).</param>
-    public static JsonObject From(JsonNode pipeline, DateTimeOffset? now = null)
+    /// <param name="audit">The audit entries of this run (side effects), when the caller has read them.</param>
+    public static JsonObject From(JsonNode pipeline, DateTimeOffset? now = null, IReadOnlyList<Audit.AuditEntry>? audit = null)
     {
         var verdict = Verdict.Of(pipeline);
         var model = new JsonObject
@@ -34,6 +35,12 @@ public static class ReportModel
             ["policies"] = Policies(pipeline),
             ["deployment"] = Deployment(pipeline),
             ["verification"] = Verification(pipeline),
+            ["audit"] = new JsonArray((audit ?? []).Select(e => (JsonNode)new JsonObject
+            {
+                ["seq"] = e.Seq, ["time"] = e.Time.ToString("HH:mm:ss", CultureInfo.InvariantCulture), ["target"] = e.Target,
+                ["action"] = e.Action, ["subject"] = e.Subject, ["digest"] = JsonRead.ShortDigest(e.Digest), ["outcome"] = e.Outcome,
+                ["state"] = Status.IsSuccess(e.Outcome) ? "pass" : "fail",
+            }).ToArray()),
             ["parameters"] = new JsonArray((pipeline.At("parameters") as JsonObject ?? []).OrderBy(p => p.Key, StringComparer.Ordinal)
                 .Select(p => (JsonNode)new JsonObject { ["name"] = p.Key, ["value"] = Display(p.Value) }).ToArray()),
             ["tools"] = new JsonArray(pipeline.Objects("tools").Select(t => (JsonNode)new JsonObject

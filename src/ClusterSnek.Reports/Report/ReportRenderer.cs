@@ -34,10 +34,12 @@ public static class ReportRenderer
     }
 
     /// <summary>The HTML report of a pipeline.json document.</summary>
-    public static string RenderHtml(JsonNode pipeline, DateTimeOffset? now = null) => Render(Html, ReportModel.From(pipeline, now), HtmlEncoder.Default);
+    public static string RenderHtml(JsonNode pipeline, DateTimeOffset? now = null, IReadOnlyList<Audit.AuditEntry>? audit = null) =>
+        Render(Html, ReportModel.From(pipeline, now, audit), HtmlEncoder.Default);
 
     /// <summary>The same content as GitHub-flavoured Markdown, for $GITHUB_STEP_SUMMARY and PR comments.</summary>
-    public static string RenderMarkdown(JsonNode pipeline, DateTimeOffset? now = null) => Render(Markdown, ReportModel.From(pipeline, now), NullEncoder.Default);
+    public static string RenderMarkdown(JsonNode pipeline, DateTimeOffset? now = null, IReadOnlyList<Audit.AuditEntry>? audit = null) =>
+        Render(Markdown, ReportModel.From(pipeline, now, audit), NullEncoder.Default);
 
     static string Render(IFluidTemplate template, JsonObject model, TextEncoder encoder)
     {
@@ -51,12 +53,12 @@ public static class ReportRenderer
         .Replace(">", "&gt;", StringComparison.Ordinal);
 
     /// <summary>Reads pipeline.json (or an empty document when the run wrote none) and writes report.html next to it.</summary>
-    public static AbsolutePath WriteReport(AbsolutePath pipelineJson, AbsolutePath reportHtml)
+    public static AbsolutePath WriteReport(AbsolutePath pipelineJson, AbsolutePath reportHtml, IReadOnlyList<Audit.AuditEntry>? audit = null)
     {
         var pipeline = ReadPipeline(pipelineJson);
         reportHtml.Parent.CreateDirectory();
         var temp = reportHtml + ".tmp";
-        File.WriteAllText(temp, RenderHtml(pipeline));
+        File.WriteAllText(temp, RenderHtml(pipeline, audit: audit));
         File.Move(temp, reportHtml, overwrite: true);
         return reportHtml;
     }
