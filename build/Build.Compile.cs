@@ -3,18 +3,23 @@ using ClusterSnek.Tools;
 
 partial class Build
 {
+    static readonly string[] SourceInputs = ["src/**", "build/**", "tests/**", "Directory.Build.props", "Directory.Packages.props", "global.json", "ClusterSnek.sln"];
+
+    /// <summary>Every project of the repository (build/, src/, tests/), relative to the root.</summary>
+    static IEnumerable<string> Projects() => Glob.Files(RootDirectory, ["build/*.csproj", "src/**/*.csproj", "tests/**/*.csproj"]);
+
     Target Restore => _ => _
         .Description("Restore NuGet packages (locked mode on CI)")
         .Inputs("**/*.csproj", "Directory.Packages.props", "Directory.Build.props", "**/packages.lock.json", "global.json")
-        .Inputs(() => [Configuration.ToString()])
+        .Outputs(() => Projects().Select(p => Path.Combine(Path.GetDirectoryName(p)!, "obj", "project.assets.json")))
         .Executes(ct => new DotNet(DotNet.Resolve()).RestoreAsync(Solution, lockedMode: Environment.GetEnvironmentVariable("CI") == "true", ct));
 
     Target Compile => _ => _
         .Description("Compile the solution")
         .DependsOn(Restore)
-        .Inputs("src/**/*.cs", "src/**/*.csproj", "src/**/*.props", "src/**/packages.lock.json", "src/**/appsettings.json", "build/**/*.cs", "build/*.csproj",
-            "tests/**/*.cs", "tests/**/*.csproj", "tests/*.props", "Directory.Build.props", "Directory.Packages.props", "global.json", "ClusterSnek.sln")
+        .Inputs(SourceInputs)
         .Inputs(() => [Configuration.ToString()])
+        .Outputs(() => Projects().Select(p => Path.Combine(Path.GetDirectoryName(p)!, "bin", Configuration.ToString())))
         .Executes(ct => new DotNet(DotNet.Resolve()).BuildAsync(Solution, Configuration.ToString(), ct));
 
     Target Clean => _ => _

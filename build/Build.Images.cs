@@ -56,10 +56,16 @@ partial class Build
         .Executes(async ct =>
         {
             var images = await new ImageBuild(ImageTools).RunAsync(new ImageBuildRequest(RootDirectory, Manifest, await EnsureRegistryAsync(ct),
-                ImageSource.FromRun(RootDirectory, Run.Commit), Smoke: !SkipSmoke), ct);
+                ImageSource.FromRun(RootDirectory, Run.Commit), Smoke: !SkipSmoke) { PublishEnvironment = PublishEnvironment() }, ct);
             Run.Set("images", images);
             Run.Conclude($"{images.Count} images pushed to {registryEndpoint}, tag {images.FirstOrDefault()?.Tag}");
         });
+
+    /// <summary>The SDK reads registry credentials from these variables when it pulls the base from --registry.</summary>
+    Dictionary<string, string?> PublishEnvironment() => registryCredentials is null ? [] : new()
+    {
+        ["DOTNET_CONTAINER_REGISTRY_UNAME"] = registryCredentials.Username, ["DOTNET_CONTAINER_REGISTRY_PWORD"] = registryCredentials.Password,
+    };
 
     protected override void OnRunFinished()
     {

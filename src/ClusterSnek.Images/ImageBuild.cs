@@ -13,6 +13,9 @@ public sealed record ImageBuildRequest(AbsolutePath Root, StackManifest Manifest
 {
     /// <summary>Where archives and the base's rootfs are made; artifacts/images by default (tests use their own).</summary>
     public AbsolutePath WorkDirectory { get; init; } = Root / "artifacts" / "images";
+
+    /// <summary>Extra environment for dotnet publish, e.g. DOTNET_CONTAINER_REGISTRY_UNAME/PWORD to pull the base from a private registry.</summary>
+    public IReadOnlyDictionary<string, string?> PublishEnvironment { get; init; } = new Dictionary<string, string?>();
     public AbsolutePath BasePackagesFile => Root / "src" / "ClusterSnek.Images" / "BaseImage" / "packages.txt";
 }
 
@@ -57,7 +60,7 @@ public sealed class ImageBuild(ImageTools tools)
                 request.Manifest.Registry.BaseImageRepository, request.Source, cancellation);
         }
 
-        var serviceBuilder = new ServiceImageBuilder(request.Root, request.WorkDirectory, tools.DotNetAsync, tools.BuildahAsync);
+        var serviceBuilder = new ServiceImageBuilder(request.Root, request.WorkDirectory, tools.DotNetAsync, tools.BuildahAsync, request.PublishEnvironment);
         var built = await AllOrNothing(services.Select(s => serviceBuilder.BuildAsync(s, baseImage, registry, RepoPath(s), request.Source, cancellation)));
 
         var smoke = new Dictionary<string, SmokeResult>();

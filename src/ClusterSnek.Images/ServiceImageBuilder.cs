@@ -13,7 +13,8 @@ public sealed record BuiltImage(ServiceSpec Service, string ArchivePath, string 
 /// Builds a service's image into artifacts/images/&lt;service&gt;/image.tar: <c>dotnet publish -t:PublishContainer</c> on the
 /// base image, or <c>buildah bud</c> when the service folder has a Dockerfile.
 /// </summary>
-public sealed class ServiceImageBuilder(AbsolutePath root, AbsolutePath workDirectory, Func<Task<ContainerPublish>> dotnet, Func<Task<Buildah>> buildah)
+public sealed class ServiceImageBuilder(AbsolutePath root, AbsolutePath workDirectory, Func<Task<ContainerPublish>> dotnet, Func<Task<Buildah>> buildah,
+    IReadOnlyDictionary<string, string?> publishEnvironment)
 {
     public static bool HasDockerfile(AbsolutePath root, ServiceSpec service) => File.Exists(root / service.Project / "Dockerfile");
 
@@ -45,6 +46,7 @@ public sealed class ServiceImageBuilder(AbsolutePath root, AbsolutePath workDire
             SourceRevision = source.Revision,
             RepositoryUrl = source.Source,
             InsecureRegistries = registry.PlainHttp ? [registry.Host] : [],
+            Environment = publishEnvironment,
         }, cancellation);
         if (!File.Exists(archive)) throw new InvalidOperationException($"dotnet publish for '{service.Name}' succeeded but wrote no image archive at {archive}.");
         return Done("dotnet");

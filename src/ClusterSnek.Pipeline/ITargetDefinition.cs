@@ -40,6 +40,9 @@ public interface ITargetDefinition
     /// <summary>Files or folders that must still exist for a cached result to count.</summary>
     ITargetDefinition Outputs(params string[] paths);
 
+    /// <summary>Outputs known only when the run starts (e.g. one folder per project found).</summary>
+    ITargetDefinition Outputs(Func<IEnumerable<string>> paths);
+
     ITargetDefinition Executes(Action action);
     ITargetDefinition Executes(Func<Task> action);
     ITargetDefinition Executes(Func<CancellationToken, Task> action);

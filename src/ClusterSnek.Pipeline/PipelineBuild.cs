@@ -62,8 +62,9 @@ public abstract class PipelineBuild
 
     static string? DefaultName<T>(Expression<Func<T, Target>>? e) => (e?.Body as MemberExpression)?.Member.Name;
 
-    internal static int Execute(PipelineBuild build, string[] args, TextWriter console, Func<string, string?> environment, string? defaultTarget, AbsolutePath? root = null)
-        => new PipelineHost(build, console, environment, defaultTarget, root ?? RootDirectory).Run(args);
+    internal static int Execute(PipelineBuild build, string[] args, TextWriter console, Func<string, string?> environment, string? defaultTarget,
+        AbsolutePath? root = null, CancellationToken cancellation = default)
+        => new PipelineHost(build, console, environment, defaultTarget, root ?? RootDirectory, cancellation).Run(args);
 
     internal void Attach(RunRecord record, IReadOnlyDictionary<string, ParameterSource> sources)
     {

@@ -34,7 +34,7 @@ internal sealed class TargetDefinition : ITargetDefinition
     public bool IsAlwaysLast { get; private set; }
     public List<string> InputGlobs { get; } = [];
     public List<(Func<IEnumerable<string?>> Values, string Text)> InputValues { get; } = [];
-    public List<string> OutputPaths { get; } = [];
+    public List<Func<IEnumerable<string>>> OutputPaths { get; } = [];
     public List<Func<CancellationToken, Task>> Actions { get; } = [];
 
     public ITargetDefinition Description(string text) { DescriptionText = text; return this; }
@@ -63,7 +63,8 @@ internal sealed class TargetDefinition : ITargetDefinition
     public ITargetDefinition Inputs(Func<IEnumerable<string?>> values, string? text = null)
     { InputValues.Add((values, text ?? "values")); return this; }
 
-    public ITargetDefinition Outputs(params string[] paths) { OutputPaths.AddRange(paths); return this; }
+    public ITargetDefinition Outputs(params string[] paths) { OutputPaths.Add(() => paths); return this; }
+    public ITargetDefinition Outputs(Func<IEnumerable<string>> paths) { OutputPaths.Add(paths); return this; }
 
     public ITargetDefinition Executes(Action action)
     { Actions.Add(_ => { action(); return Task.CompletedTask; }); return this; }

@@ -48,9 +48,12 @@ public sealed class DotNet(ResolvedTool tool) : ToolWrapper(tool)
     public Task<ToolResult> BuildAsync(string solution, string configuration, CancellationToken cancellation = default) =>
         RunAsync(["build", solution, "--nologo", "--no-restore", "-c", configuration, "-clp:ErrorsOnly;NoSummary"], null, cancellation);
 
-    /// <summary>Runs the tests of a solution on Microsoft.Testing.Platform; exit 2 (failures) and 8 (nothing ran in a project) are results, not errors.</summary>
-    public Task<ToolResult> TestAsync(string solution, string configuration, string reportName, IEnumerable<string> extraArguments, CancellationToken cancellation = default) =>
-        RunAsync(["test", "--solution", solution, "--no-build", "-c", configuration,
-            "--report-xunit-xml", "--report-xunit-xml-filename", reportName, "--ignore-exit-code", "8", .. extraArguments],
+    /// <summary>
+    /// Runs the tests of a solution on Microsoft.Testing.Platform; exit 2 (failures) and 8 (nothing ran in a project) are
+    /// results, not errors. Each project names its own xunit XML report (tests/Directory.Build.props).
+    /// </summary>
+    public Task<ToolResult> TestAsync(string solution, string configuration, string resultsDirectory, IEnumerable<string> extraArguments, CancellationToken cancellation = default) =>
+        RunAsync(["test", "--solution", solution, "--no-build", "-c", configuration, "--results-directory", resultsDirectory,
+            "--ignore-exit-code", "8", .. extraArguments],
             new ToolCallOptions { RequireSuccess = false }, cancellation);
 }

@@ -22,6 +22,15 @@ public sealed class Toolchain(AbsolutePath toolsDirectory, IReadOnlyDictionary<s
     public static Toolchain ForRoot(AbsolutePath root, IReadOnlyDictionary<string, string?>? explicitPaths = null) =>
         new(root / ".nuke" / "tools", explicitPaths);
 
+    /// <summary>The path given with --&lt;tool&gt;-path, if any.</summary>
+    public string? ExplicitPath(string tool) => explicitPaths?.GetValueOrDefault(tool);
+
+    /// <summary>True when missing Debian tools can be installed here (root with apt-get).</summary>
+    public static bool CanInstallDebian => OperatingSystem.IsLinux() && Environment.UserName == "root" && FindOnPath("apt-get") is not null;
+
+    /// <summary>A requirement a target declares with <c>.Requires(Toolchain.Requirement(ToolPins.Helm))</c>.</summary>
+    public ToolRequirement Requirement(ToolPin pin) => new(pin, this);
+
     public Task<ResolvedTool> ResolveAsync(ToolPin pin, CancellationToken cancellation = default) =>
         resolved.GetOrAdd(pin.Name, _ => new Lazy<Task<ResolvedTool>>(() => ResolveCoreAsync(pin, cancellation))).Value;
 

@@ -82,3 +82,38 @@ public sealed class FailureTests
         Assert.Empty(build.Journal.Order);
     }
 }
+
+[Collection("Engine")]
+public sealed class CancellationTests
+{
+    sealed class Slow : PipelineBuild
+    {
+        public Journal Journal { get; } = new();
+        public TaskCompletionSource Started { get; } = new();
+        public bool SawCancellation { get; private set; }
+        public Target Long => _ => _.Executes(async ct =>
+        {
+            Started.SetResult();
+            try { await Task.Delay(TimeSpan.FromMinutes(1), ct); }
+            catch (OperationCanceledException) { SawCancellation = true; throw; }
+        });
+        public Target Next => _ => _.DependsOn(Long).Executes(Journal.Step("Next"));
+        public Target Report => _ => _.AlwaysLast().Executes(Journal.Step("Report"));
+    }
+
+    [Fact]
+    public async Task Cancelling_stops_the_running_target_skips_the_rest_still_reports_and_exits_130()
+    {
+        using var root = new TempRoot();
+        using var cancel = new CancellationTokenSource();
+        var build = new Slow();
+        var run = Task.Run(() => PipelineBuild.Execute(build, ["Next"], TextWriter.Null, _ => null, null, root.Path, cancel.Token));
+        await build.Started.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        cancel.Cancel();
+        var exit = await run.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.Equal(130, exit);
+        Assert.True(build.SawCancellation);
+        Assert.Equal(["Report"], build.Journal.Order.ToArray());
+        Assert.Equal("NotRun", root.Status("Next"));
+    }
+}

@@ -4,7 +4,7 @@ using Serilog;
 namespace ClusterSnek.Pipeline;
 
 /// <summary>One invocation: parse, bind, validate, then help, plan, or run, and report.</summary>
-internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func<string, string?> environment, string? defaultTarget, AbsolutePath root)
+internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func<string, string?> environment, string? defaultTarget, AbsolutePath root, CancellationToken external = default)
 {
     public const int UsageError = 2;
     public const int Cancelled = 130;
@@ -86,7 +86,7 @@ internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func
         var artifacts = root / "artifacts";
         Log.Logger = PipelineBuild.CreateLogger(output, artifacts / "logs" / "pipeline.log", build.Verbose, out var fileSink);
         RunRecord.Current = record;
-        using var cancellation = new CancellationTokenSource();
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(external);
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             if (cancellation.IsCancellationRequested) return; // a second ctrl-C ends the process

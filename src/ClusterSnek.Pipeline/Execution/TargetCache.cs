@@ -28,7 +28,7 @@ internal sealed class TargetCache(AbsolutePath root, AbsolutePath directory)
         }
         foreach (var (values, text) in definition.InputValues)
             Add($"values:{text}:{string.Join('\u001f', values().Select(v => v ?? "<null>"))}");
-        foreach (var output in definition.OutputPaths) Add("output:" + output);
+        foreach (var output in definition.OutputPaths.SelectMany(o => o())) Add("output:" + output);
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
@@ -45,7 +45,7 @@ internal sealed class TargetCache(AbsolutePath root, AbsolutePath directory)
     {
         var entry = Load(target);
         if (entry is null || entry.Key != key) return null;
-        foreach (var output in definition.OutputPaths)
+        foreach (var output in definition.OutputPaths.SelectMany(o => o()))
             if (!(root / output).Exists) return null;
         return entry.Operations;
     }

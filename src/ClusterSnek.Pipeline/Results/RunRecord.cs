@@ -36,6 +36,9 @@ public sealed class RunRecord
     /// <summary>The record of the run in progress (null outside a run, e.g. in unit tests of a stage).</summary>
     public static RunRecord? Current { get; internal set; }
 
+    /// <summary>The target whose body is running on this async flow (null outside a target), e.g. for audit entries.</summary>
+    public static string? CurrentTarget => TargetOutput.CurrentTarget;
+
     public IReadOnlyCollection<ToolUse> Tools => tools.Values.OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
 
     public void AddTool(ToolUse tool) => tools[tool.Name] = tool;

@@ -1,0 +1,57 @@
+using ClusterSnek.Pipeline;
+using ClusterSnek.Reports;
+using ClusterSnek.Reports.Audit;
+using ClusterSnek.Reports.GitHub;
+using Serilog;
+
+// Report, VerifyAudit and PublishGitHub close every run (AlwaysLast), in that order; docs/report.md, docs/github.md.
+partial class Build
+{
+    [Parameter("GitHub token for commit statuses, the PR comment and deployments (GitHub Actions only)", EnvironmentVariable = "GITHUB_TOKEN"), Secret]
+    public string? GitHubToken { get; set; }
+
+    static AbsolutePath PipelineJson => ArtifactsDirectory / "pipeline.json";
+
+    Target Report => _ => _
+        .Description("Render artifacts/report.html (and the GitHub job summary) from artifacts/pipeline.json; closes every run")
+        .AlwaysLast()
+        .Executes(() =>
+        {
+            var pipeline = ReportRenderer.ReadPipeline(PipelineJson);
+            AuditLog.Current.Seal();
+            var audit = AuditLog.Current.EntriesSince(Run.StartedAt);
+            var html = ReportRenderer.WriteReport(PipelineJson, ArtifactsDirectory / "report.html", audit);
+            var markdown = JobSummary.Write(pipeline, ArtifactsDirectory / "report.md", Environment.GetEnvironmentVariable, audit);
+            Log.Information("{Verdict}", Verdict.Of(pipeline).Summary);
+            Log.Information("Report: {Html} (Markdown: {Markdown})", html.RelativeTo(RootDirectory), markdown);
+        });
+
+    Target VerifyAudit => _ => _
+        .Description("Check artifacts/audit.jsonl: hash chain, sequence and signed head; names the first broken line")
+        .AlwaysLast()
+        .After(Report)
+        .Executes(() =>
+        {
+            var log = AuditLog.Current;
+            var result = AuditVerifier.Verify(log.File, log.HeadFile, log.PublicKey);
+            Run.Set("audit", new { file = log.File.RelativeTo(RootDirectory), keyId = log.KeyId, result.Entries, result.Intact, problems = result.Problems.Select(p => p.ToString()) });
+            foreach (var problem in result.Problems) Log.Error("{File} {Problem}", log.File.Name, problem);
+            if (!result.Intact) throw new InvalidOperationException($"{log.File.Name}: {result.Summary}; first: {result.Problems[0]}");
+            Log.Information("{Summary} (key {KeyId})", result.Summary, log.KeyId);
+        });
+
+    Target PublishGitHub => _ => _
+        .Description("GitHub Actions only: commit status with the verdict, the PR summary comment (updated in place), a Deployment for Deploy")
+        .AlwaysLast()
+        .After(Report, VerifyAudit)
+        .OnlyWhenDynamic(() => InGitHubActionsWithToken)
+        .Executes(async ct =>
+        {
+            var context = GitHubContext.FromEnvironment(Environment.GetEnvironmentVariable, GitHubToken, out var reason)
+                ?? throw new InvalidOperationException(reason);
+            var pipeline = ReportRenderer.ReadPipeline(PipelineJson);
+            await GitHubPublisher.PublishAsync(context, GitHubToken!, pipeline, ReportRenderer.RenderMarkdown(pipeline), ct);
+        });
+
+    bool InGitHubActionsWithToken => GitHubContext.FromEnvironment(Environment.GetEnvironmentVariable, GitHubToken, out _) is not null;
+}
