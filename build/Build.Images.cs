@@ -51,7 +51,7 @@ partial class Build
         .Description("Build the base image and one image per service (dotnet or Dockerfile), smoke-test them in podman, push them, record digests")
         .DependsOn(Compile)
         .Requires(new ServiceFolders(RootDirectory, () => Manifest))
-        .Inputs("src/services/**", "src/ClusterSnek.Images/BaseImage/packages.txt", "clustersnek.yaml")
+        .Inputs("src/services/**", "src/ClusterSnek.Images/**/*.cs", "src/ClusterSnek.Images/BaseImage/packages.txt", "src/ClusterSnek.Tools/ContainerPublish.cs", "clustersnek.yaml")
         .Inputs(() => [RegistryAddress, SkipSmoke.ToString()])
         .Executes(async ct =>
         {
@@ -70,6 +70,22 @@ partial class Build
     protected override void OnRunFinished()
     {
         registryCredentials?.Dispose();
-        if (!KeepRegistry) EmbeddedRegistry.Stop();
+        if (Registry is not null) return;
+        if (!KeepRegistry)
+        {
+            EmbeddedRegistry.Stop();
+            return;
+        }
+        // --keep-registry promises a registry to inspect, also when BuildImages was cached and never started it.
+        if (registryEndpoint is null && EmbeddedRegistry.ReadState() is not null)
+        {
+            try { EnsureRegistryAsync(CancellationToken.None).GetAwaiter().GetResult(); }
+            catch (Exception e) when (e is InvalidOperationException or ClusterSnek.Tools.ToolUnavailableException)
+            {
+                Serilog.Log.Warning("--keep-registry: the embedded registry could not be started: {Reason}", e.Message);
+                return;
+            }
+        }
+        if (registryEndpoint is not null) Serilog.Log.Information("Embedded registry left running at {Registry} (--keep-registry)", registryEndpoint);
     }
 }

@@ -26,7 +26,8 @@ public sealed class ContainerPublish(ResolvedTool dotnet) : ToolWrapper(dotnet)
         };
         if (s.User is not null) args.Add($"-p:ContainerUser={s.User}");
         if (s.SourceRevision is not null) args.Add($"-p:SourceRevisionId={s.SourceRevision}");
-        if (s.RepositoryUrl is not null) args.AddRange([$"-p:PrivateRepositoryUrl={s.RepositoryUrl}", $"-p:RepositoryUrl={s.RepositoryUrl}"]);
+        // PublishRepositoryUrl makes the SDK write the source/revision labels itself; without it the base image's labels show through.
+        if (s.RepositoryUrl is not null) args.AddRange([$"-p:PrivateRepositoryUrl={s.RepositoryUrl}", $"-p:RepositoryUrl={s.RepositoryUrl}", "-p:PublishRepositoryUrl=true"]);
         var env = new Dictionary<string, string?>(s.Environment) { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
         if (s.InsecureRegistries.Count > 0) env["DOTNET_CONTAINER_INSECURE_REGISTRIES"] = string.Join(',', s.InsecureRegistries);
         return RunAsync(args, new ToolCallOptions { Environment = env }, cancellation);
