@@ -23,7 +23,7 @@ public sealed class EmbeddedRegistry(AbsolutePath directory)
     AbsolutePath LogFile => Directory / "registry.log";
     AbsolutePath Storage => Directory / "storage";
 
-    /// <summary>The PID this run started (null when it reused a running one or started none).</summary>
+    /// <summary>The PID of the registry this run started or took over (null when none).</summary>
     public int? StartedPid { get; private set; }
 
     public RegistryState? ReadState() =>
@@ -47,6 +47,8 @@ public sealed class EmbeddedRegistry(AbsolutePath directory)
         if (ReadState() is { } state && state.Port == port && IsOurs(state) && await AnswersAsync(endpoint, cancellation))
         {
             Log.Information("Reusing the embedded registry left running on 127.0.0.1:{Port} (pid {Pid})", port, state.Pid);
+            // Ours (its command line names our config), so the run owns it now: stopped at the end unless kept again.
+            StartedPid = state.Pid;
             return endpoint;
         }
         if (!IsFree(port))

@@ -34,6 +34,24 @@ public sealed class RegistryTests(RegistryFixture fixture)
     }
 
     [Fact]
+    public async Task A_registry_left_running_by_this_project_is_reused_by_the_next_run()
+    {
+        var port = EmbeddedRegistry.FreePort();
+        var first = new EmbeddedRegistry(fixture.Directory / "reuse-test");
+        await first.EnsureRunningAsync(await fixture.Tools.RegistryAsync(Ct), port, Ct);
+        var pid = first.StartedPid;
+
+        var next = new EmbeddedRegistry(fixture.Directory / "reuse-test");
+        next.ChoosePort(preferredPort: 1);
+        var endpoint = await next.EnsureRunningAsync(await fixture.Tools.RegistryAsync(Ct), port, Ct);
+
+        Assert.Equal(pid, next.StartedPid);
+        Assert.Equal(port, next.ChoosePort(preferredPort: 1));
+        next.Stop();
+        Assert.False(await EmbeddedRegistry.AnswersAsync(endpoint, Ct));
+    }
+
+    [Fact]
     public async Task A_port_taken_by_another_process_is_a_clear_error_and_starts_nothing()
     {
         using var squatter = new TcpListener(IPAddress.Loopback, 0);
