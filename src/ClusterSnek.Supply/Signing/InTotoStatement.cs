@@ -64,6 +64,25 @@ public sealed record ProvenanceFacts(
 {
     public const string BuildType = "https://github.com/clustersnek/clustersnek/build/v1";
 
+    /// <summary>
+    /// Facts of the current run: on GitHub Actions the builder is the workflow run (repository, workflow ref, run id);
+    /// elsewhere it is this machine's ClusterSnek. Parameters come from the run record, where secrets are already masked.
+    /// </summary>
+    public static ProvenanceFacts FromRun(Pipeline.RunRecord? run, string target, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var server = environment("GITHUB_SERVER_URL") ?? "https://github.com";
+        var repository = environment("GITHUB_REPOSITORY");
+        var onGitHub = environment("GITHUB_ACTIONS") == "true" && repository is not null;
+        var builder = onGitHub ? $"{server}/{environment("GITHUB_WORKFLOW_REF") ?? repository}" : "https://github.com/clustersnek/clustersnek/local-builder";
+        var invocation = onGitHub ? $"{server}/{repository}/actions/runs/{environment("GITHUB_RUN_ID")}/attempts/{environment("GITHUB_RUN_ATTEMPT") ?? "1"}"
+            : "urn:uuid:" + Guid.NewGuid();
+        var version = typeof(ProvenanceFacts).Assembly.GetName().Version?.ToString() ?? "0";
+        return new ProvenanceFacts(builder, version, target, run?.Parameters ?? new Dictionary<string, object?>(),
+            onGitHub ? $"{server}/{repository}" : null, run?.Commit ?? environment("GITHUB_SHA"), invocation,
+            run?.StartedAt ?? DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+    }
+
     /// <summary>The predicate (slsa.dev/provenance/v1): buildDefinition with parameters (already redacted by the caller), runDetails with builder and times.</summary>
     public JsonNode ToPredicate()
     {

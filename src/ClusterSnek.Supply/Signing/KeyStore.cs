@@ -5,9 +5,11 @@ using Serilog;
 namespace ClusterSnek.Supply.Signing;
 
 /// <summary>The key a run signs with, where its public half lives, and whether it is the local development key.</summary>
-public sealed record SigningIdentity(SigningKey Key, string PublicKeyPath, bool IsDevelopmentKey)
+public sealed record SigningIdentity(SigningKey Key, string PublicKeyPath, bool IsDevelopmentKey) : IDisposable
 {
     public string KeyId => Key.Public.KeyId;
+
+    public void Dispose() => Key.Dispose();
 }
 
 /// <summary>
