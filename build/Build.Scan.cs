@@ -22,14 +22,15 @@ partial class Build
     AbsolutePath SbomDirectory => ArtifactsDirectory / "sbom";
     string TrivyCache => RootDirectory / ".nuke" / "temp" / "trivy-cache";
 
+    string ExceptionsText() => File.Exists(RootDirectory / Manifest.Policies.Exceptions) ? File.ReadAllText(RootDirectory / Manifest.Policies.Exceptions) : "";
+
     IEnumerable<string?> ReleaseDigests() => (Run.Get<List<ReleaseImage>>("images") ?? []).Select(i => $"{i.Service}={i.Reference}@{i.Digest}");
 
     Target Scan => _ => _
         .Description("Trivy on every image (secrets; vulnerabilities when a database is at hand) and on the repository (config, secrets); the gate decides")
         // TODO(lead, at the merge with BuildImages): .DependsOn(BuildImages)
         .Requires(new Check("fail-on", () => { try { GateOptions.ParseFailOn(FailOn); return null; } catch (ArgumentException e) { return e.Message; } }))
-        .Inputs(Manifest.Policies.Exceptions, ".trivyignore")
-        .Inputs(() => [.. ReleaseDigests(), string.Join(',', FailOn), IgnoreUnfixed.ToString(), RequireVulnScan.ToString(), TrivyDbRepository])
+        .Inputs(() => [.. ReleaseDigests(), ExceptionsText(), string.Join(',', FailOn), IgnoreUnfixed.ToString(), RequireVulnScan.ToString(), TrivyDbRepository])
         .Executes(async ct =>
         {
             var gate = new GateOptions(GateOptions.ParseFailOn(FailOn), IgnoreUnfixed, RequireVulnScan);

@@ -98,3 +98,7 @@ public sealed class RegistryFixture : IAsyncLifetime
 
 [CollectionDefinition("registry")]
 public sealed class RegistryCollection : ICollectionFixture<RegistryFixture>;
+
+/// <summary>Trivy tests get their own registry so they run beside the signing tests instead of after them.</summary>
+[CollectionDefinition("trivy")]
+public sealed class TrivyCollection : ICollectionFixture<RegistryFixture>;

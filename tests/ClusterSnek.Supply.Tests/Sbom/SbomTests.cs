@@ -4,7 +4,7 @@ using ClusterSnek.Supply.Sbom;
 
 namespace ClusterSnek.Supply.Tests.Sbom;
 
-[Collection("registry")]
+[Collection("trivy")]
 public sealed class SbomTests(RegistryFixture registry) : IDisposable
 {
     static CancellationToken Ct => TestContext.Current.CancellationToken;

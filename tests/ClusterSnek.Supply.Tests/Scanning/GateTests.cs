@@ -137,3 +137,10 @@ public sealed class GateTests
     public void Findings_become_SARIF_for_github_code_scanning() =>
         Expect.MatchesFile(Sarif.Write(Findings, "backend"), "Gate.Sarif.verified.json");
 }
+
+public sealed class RepositoryExceptionsTests
+{
+    [Fact]
+    public void The_repositorys_own_exceptions_file_is_valid() =>
+        ExceptionsFile.Load(RealTools.RepositoryRoot / "policies" / "exceptions.yaml", DateOnly.FromDateTime(DateTime.UtcNow));
+}

@@ -5,7 +5,7 @@ using ClusterSnek.Supply.Scanning;
 namespace ClusterSnek.Supply.Tests.Scanning;
 
 /// <summary>The Scan stage with the real trivy and skopeo on a real image in the real registry, and a test repository folder.</summary>
-[Collection("registry")]
+[Collection("trivy")]
 public sealed class TrivyScanTests(RegistryFixture registry) : IDisposable
 {
     static CancellationToken Ct => TestContext.Current.CancellationToken;
