@@ -32,8 +32,7 @@ partial class Build
             var provenance = ProvenanceFacts.FromRun(Run, "Sign");
             if (Keyless == SignerKind.CosignKeyless)
             {
-                var cosign = new CosignCli(new ResolvedTool(new ToolPin("cosign", "2", new DebianSource("cosign"), null, ["version"]), "PATH", Toolchain.FindOnPath("cosign")!, "PATH"));
-                await new KeylessSignStage(cosign, SbomDirectory, ArtifactsDirectory / "signing").RunAsync(images, provenance, ct);
+                await new KeylessSignStage(CosignTool(), SbomDirectory, ArtifactsDirectory / "signing").RunAsync(images, provenance, ct);
                 return;
             }
             using var identity = SigningIdentityFor();
@@ -46,6 +45,13 @@ partial class Build
         .After(Sign)
         .Executes(async ct =>
         {
+            if (Run.Get<System.Text.Json.Nodes.JsonObject>("signing")?["signer"]?.GetValue<string>() == "cosign-keyless")
+            {
+                var repository = Environment.GetEnvironmentVariable("GITHUB_REPOSITORY")
+                    ?? throw new SigningException("These images were signed keyless on GitHub Actions; verify them there (GITHUB_REPOSITORY names the identity), or re-sign with a key.");
+                await KeylessSignStage.VerifyAsync(CosignTool(), ReleaseImage.FromRun(Run), $"^https://github.com/{repository}/", ct);
+                return;
+            }
             using var key = PublicKey.Load(VerificationKeyPath());
             using var registry = new RegistryClient(DockerConfigCredentials.Load());
             await new VerifyStage(registry, key).RunAsync(ReleaseImage.FromRun(Run), ct);
@@ -60,6 +66,10 @@ partial class Build
             var pub = KeyStore.Generate(RootDirectory, RootDirectory / Manifest.Signing.PublicKey, SigningKey!, SigningKeyPassword!);
             Serilog.Log.Information("Wrote {Public} (commit it) and {Private}; key id {KeyId}", Manifest.Signing.PublicKey, SigningKey, pub.KeyId);
         });
+
+    // cosign is not pinned (not obtainable here); the one on PATH is used as found.
+    static CosignCli CosignTool() => new(new ResolvedTool(new ToolPin("cosign", "2", new DebianSource("cosign"), null, ["version"]), "PATH",
+        Toolchain.FindOnPath("cosign") ?? throw new SigningException("cosign is not on PATH; keyless signing and verification need it."), "PATH"));
 
     SignerKind Keyless => CosignCli.Choose(Toolchain.FindOnPath("cosign") is not null, SigningKey is not null, Environment.GetEnvironmentVariable);
 

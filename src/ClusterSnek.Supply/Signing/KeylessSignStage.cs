@@ -30,4 +30,20 @@ public sealed class KeylessSignStage(CosignCli cosign, AbsolutePath sbomDirector
         }
         RunRecord.Current?.Set("signing", new { signer = "cosign-keyless", issuer = CosignCli.GitHubIssuer });
     }
+
+    /// <summary>Verifies keyless signatures with cosign: the certificate must name a workflow of <paramref name="identityRegexp"/>; fails closed.</summary>
+    public static async Task VerifyAsync(CosignCli cosign, IReadOnlyList<ReleaseImage> images, string identityRegexp, CancellationToken cancellation = default)
+    {
+        var failures = new List<string>();
+        foreach (var entry in images)
+        {
+            var (image, digest) = entry.Parse();
+            var result = await cosign.VerifyKeylessAsync(image, digest, identityRegexp, cancellation);
+            if (result.Succeeded) Log.Information("verified (keyless): {Image}@{Digest}", image.Name, digest.Value);
+            else failures.Add($"{entry.Service}: {image.Name}@{digest}: {result.LastErrorLine}");
+            RunRecord.Current?.Patch("images", "service", entry.Service, new { signatureVerification = new { passed = result.Succeeded, signer = "cosign-keyless" } });
+        }
+        if (failures.Count > 0)
+            throw new SigningException($"Keyless signature verification failed for {failures.Count} of {images.Count} image(s): {string.Join(" | ", failures)}");
+    }
 }

@@ -80,27 +80,26 @@ public sealed class VerifyStage(RegistryClient registry, PublicKey key)
     {
         var verifier = new SignatureVerifier(registry, key);
         var results = new List<ImageVerification>();
+        var failures = new List<string>();
         foreach (var entry in images)
         {
-            ImageVerification result;
+            string summary;
+            bool passed;
+            string[] reasons;
             try
             {
                 var (image, digest) = entry.Parse();
-                result = await verifier.VerifyAsync(image, digest, cancellation: cancellation);
+                var result = await verifier.VerifyAsync(image, digest, cancellation: cancellation);
+                results.Add(result);
+                (passed, summary, reasons) = (result.Passed, result.Summary, [.. result.Reasons]);
             }
-            catch (ArgumentException e)
-            {
-                result = new ImageVerification(ImageReference.Parse("invalid.local/" + entry.FileName.ToLowerInvariant()), Digest.Compute([]), false, [e.Message], 0, []);
-            }
-            results.Add(result);
-            if (result.Passed) Log.Information("verified: {Summary}", result.Summary);
-            else Log.Error("REJECTED {Service}: {Summary}", entry.Service, result.Summary);
-            RunRecord.Current?.Patch("images", "service", entry.Service, new { signatureVerification = new { passed = result.Passed, reasons = result.Reasons, keyId = key.KeyId } });
+            catch (ArgumentException e) { (passed, summary, reasons) = (false, e.Message, [e.Message]); }
+            if (passed) Log.Information("verified: {Summary}", summary);
+            else { Log.Error("REJECTED {Service}: {Summary}", entry.Service, summary); failures.Add($"{entry.Service}: {summary}"); }
+            RunRecord.Current?.Patch("images", "service", entry.Service, new { signatureVerification = new { passed, reasons, keyId = key.KeyId } });
         }
-        var failed = results.Zip(images).Where(r => !r.First.Passed).ToList();
-        if (failed.Count > 0)
-            throw new SigningException($"Signature verification failed for {failed.Count} of {images.Count} image(s): "
-                + string.Join(" | ", failed.Select(f => $"{f.Second.Service}: {f.First.Summary}")));
+        if (failures.Count > 0)
+            throw new SigningException($"Signature verification failed for {failures.Count} of {images.Count} image(s): {string.Join(" | ", failures)}");
         return results;
     }
 }

@@ -88,8 +88,15 @@ public sealed class SignatureVerifier(RegistryClient registry, PublicKey key)
         var parsed = SimpleSigningPayload.Parse(payload, $"{image.Name}:{CosignFormat.SignatureTag(digest)}");
         if (parsed.Type != CosignFormat.SignatureType) return $"payload type is '{parsed.Type}', not '{CosignFormat.SignatureType}'";
         if (parsed.ManifestDigest != digest) return $"signature is for another digest ({parsed.ManifestDigest}), not {digest}";
-        if (parsed.DockerReference != image.Name) return $"signature names repository '{parsed.DockerReference}', not '{image.Name}'";
+        if (!SameRepository(parsed.DockerReference, image.Name)) return $"signature names repository '{parsed.DockerReference}', not '{image.Name}'";
         return null;
+    }
+
+    // cosign writes Docker Hub names as index.docker.io/...; the image may be named docker.io/... (same repository).
+    static bool SameRepository(string signed, string expected)
+    {
+        static string Normal(string name) => name.StartsWith("index.docker.io/", StringComparison.Ordinal) ? "docker.io/" + name["index.docker.io/".Length..] : name;
+        return Normal(signed) == Normal(expected);
     }
 
     async Task<IReadOnlyList<string>> VerifyAttestationsAsync(ImageReference image, Digest digest, IReadOnlyList<string> required, List<string> reasons, CancellationToken cancellation)
