@@ -36,6 +36,7 @@ public sealed class ManifestIndex(IReadOnlyList<ManifestDocument> documents)
             {
                 throw new PolicyInputException($"{file}:{e.Start.Line}:{e.Start.Column}: not valid YAML ({(e.InnerException?.Message ?? e.Message).Split('\n')[0]}). trivy would skip or reject it silently.");
             }
+            var inFile = new List<ManifestDocument>();
             foreach (var doc in stream.Documents)
             {
                 if (doc.RootNode is not YamlMappingNode map) continue;
@@ -45,8 +46,11 @@ public sealed class ManifestIndex(IReadOnlyList<ManifestDocument> documents)
                 var meta = map.Children.TryGetValue(new YamlScalarNode("metadata"), out var m) ? m as YamlMappingNode : null;
                 var name = meta is null ? "(unnamed)" : Get(meta, "name") ?? "(unnamed)";
                 var ns = meta is null ? "default" : Get(meta, "namespace") ?? (kind == "Namespace" ? name : "default");
-                documents.Add(new ManifestDocument(relative, kind, ns, name, (int)doc.RootNode.Start.Line, (int)doc.RootNode.End.Line));
+                inFile.Add(new ManifestDocument(relative, kind, ns, name, (int)doc.RootNode.Start.Line, int.MaxValue));
             }
+            // A document runs until the next one starts (YamlDotNet's end marks stop at the last scalar, not the last line).
+            for (var i = 0; i < inFile.Count; i++)
+                documents.Add(i + 1 < inFile.Count ? inFile[i] with { EndLine = inFile[i + 1].StartLine - 1 } : inFile[i]);
         }
         if (documents.Count == 0)
             throw new PolicyInputException($"{root}: no Kubernetes documents (YAML with 'kind:') found; nothing to check.");

@@ -48,9 +48,11 @@ public sealed class PolicyEvaluator(TrivyConfigScan trivy, PolicyCatalog catalog
         {
             var (resource, field, text) = TrivyReport.SplitMessage(check);
             resource ??= index.At(check.File, check.Line)?.Resource ?? $"{check.File}:{check.Line}";
+            // A combined (cross-document) policy reports against whichever file trivy picked; point at the resource's own document instead.
+            var document = index.Documents.FirstOrDefault(d => d.Resource == resource);
             var info = catalog.Find(check.Id);
             var violation = new PolicyViolation(check.Id, info?.Title ?? check.Title, check.Severity, check.IsProject ? PolicySource.Project : PolicySource.Builtin,
-                resource, field, text, info?.Fix ?? check.Resolution, check.File, check.Line);
+                resource, field, text, info?.Fix ?? check.Resolution, document?.File ?? check.File, document?.StartLine ?? check.Line);
             var exception = exceptions.FirstOrDefault(e => e.Matches(check.Id, resource));
             if (exception is null) violations.Add(violation);
             else excepted.Add(violation with { ExceptedBy = exception });

@@ -60,7 +60,7 @@ public sealed class PolicyGate(ChartRenderer renderer, PolicyEvaluator evaluator
             var first = failing[0].Violations[0];
             var ids = failing.SelectMany(r => r.Violations).Select(v => v.PolicyId).Distinct().Order(StringComparer.Ordinal).ToList();
             throw new PolicyViolationException(
-                $"PolicyTest failed: {string.Join(", ", failing.Select(r => $"{r.Environment} {r.Violations.Count} violation(s)"))} of {string.Join(", ", ids)}; " +
+                $"{string.Join(", ", failing.Select(r => $"{r.Environment} {r.Violations.Count} violation(s)"))} of {string.Join(", ", ids)}; " +
                 $"first: {first.PolicyId} {first.Resource} {first.Field}: {first.Message}. Fix: {first.Fix}", results);
         }
         return results;
