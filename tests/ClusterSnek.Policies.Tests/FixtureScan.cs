@@ -14,6 +14,10 @@ public sealed class FixtureScan
 
     public required IReadOnlyList<(string Policy, string Status, string Resource)> Checks { get; init; }
 
+    /// <summary>Everything trivy reported (built-in checks too), and the documents scanned, for tests that classify without another run.</summary>
+    public required IReadOnlyList<TrivyCheck> Raw { get; init; }
+    public required ManifestIndex Index { get; init; }
+
     public static PolicyCatalog Catalog => PolicyCatalog.Load(Repo.Root / "policies");
 
     public static PolicyEvaluator Evaluator(string work, PolicyCatalog? catalog = null, IReadOnlyList<PolicyException>? exceptions = null)
@@ -30,9 +34,9 @@ public sealed class FixtureScan
         var data = Directory.CreateDirectory(Path.Combine(work, "data")).FullName;
         await File.WriteAllTextAsync(Path.Combine(data, "clustersnek.json"), """{"clustersnek": {"allowedRegistries": ["127.0.0.1", "localhost", "ghcr.io"]}}""");
         var json = await trivy.RunAsync(folder, Catalog.RegoDirectory, data, Path.Combine(work, "trivy.json"));
-        var checks = TrivyReport.Parse(json).Where(c => c.IsProject)
-            .Select(c => (c.Id, c.Status, TrivyReport.SplitMessage(c).Resource ?? c.File)).ToList();
-        return new FixtureScan { Checks = checks };
+        var raw = TrivyReport.Parse(json);
+        var checks = raw.Where(c => c.IsProject).Select(c => (c.Id, c.Status, TrivyReport.SplitMessage(c).Resource ?? c.File)).ToList();
+        return new FixtureScan { Checks = checks, Raw = raw, Index = ManifestIndex.Build(folder) };
     }
 
     public bool Failed(string policy, string fixture) =>
