@@ -13,7 +13,8 @@ partial class Build
 
     Target PackageCharts => _ => _
         .Description("helm dependency build, lint --strict per environment, package into artifacts/charts/ (version + git sha), push to the registry")
-        .Inputs("charts/**", "clustersnek.yaml")
+        // Sources only: helm dependency build rewrites charts/clustersnek/charts/*.tgz and Chart.lock on every run.
+        .Inputs("charts/**/*.yaml", "charts/**/*.json", "charts/**/*.tpl", "charts/**/.helmignore", "clustersnek.yaml")
         .Inputs(() => [Run.Commit, ChartRegistry])
         .Outputs("artifacts/charts")
         .Executes(async ct =>

@@ -22,6 +22,9 @@ public sealed class ChartPackager(Helm helm)
         foreach (var (env, file) in request.EnvironmentValues) ValuesFile.Check(file);
         var version = ChartVersion.WithBuildMetadata(source.Version, request.Commit, request.Dirty);
 
+        // With only file:// dependencies the lock pins nothing, and a stale one (after a subchart is added) makes helm refuse to build.
+        var lockFile = System.IO.Path.Combine(request.ChartDirectory, "Chart.lock");
+        if (source.Dependencies.All(d => d.LocalPath(request.ChartDirectory) is not null) && File.Exists(lockFile)) File.Delete(lockFile);
         await RunHelmAsync(() => helm.DependencyBuildAsync(request.ChartDirectory, cancellation), "helm dependency build", request.ChartDirectory);
 
         Directory.CreateDirectory(request.Destination);

@@ -39,11 +39,13 @@ public sealed class PolicyGate(ChartRenderer renderer, PolicyEvaluator evaluator
                 targets.Add((env.Name, file));
             }
 
+        // Environments are independent scans; trivy is single-threaded for most of a scan, so they run side by side.
+        var evaluated = await Task.WhenAll(targets.Select(t => evaluator.EvaluateAsync(t.Name, t.Manifests, placeholder && request.Manifests is null, cancellation)));
         var results = new List<PolicyResult>();
         var summaries = new List<object>();
-        foreach (var (name, manifests) in targets)
+        foreach (var result in evaluated)
         {
-            var result = await evaluator.EvaluateAsync(name, manifests, placeholder && request.Manifests is null, cancellation);
+            var name = result.Environment;
             var json = Path.Combine(request.OutputDirectory, name + ".json");
             await PolicyReport.WriteAsync(result, json, Path.Combine(request.OutputDirectory, name + ".sarif"), cancellation);
             Log.Information("{Env}: {Run} checks, {Passed} passed, {Failed} failed, {Exceptions} exception(s) used",

@@ -93,6 +93,25 @@ public sealed class ChartTests
     }
 
     [Fact]
+    public async Task Kyverno_policies_are_off_by_default()
+    {
+        var docs = await RenderAsync("prod");
+        Assert.DoesNotContain(docs, d => Kind(d) == "ClusterPolicy");
+    }
+
+    [Fact]
+    public async Task Kyverno_policies_when_enabled_mirror_the_rules_and_verify_images_with_the_given_key()
+    {
+        var docs = await RenderAsync("prod", "kyverno-policies:\n  enabled: true\n  verifyImages:\n    publicKey: |\n" +
+            "      -----BEGIN PUBLIC KEY-----\n      MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEtestkey\n      -----END PUBLIC KEY-----\n");
+        var policies = docs.Where(d => Kind(d) == "ClusterPolicy").ToList();
+        Assert.Equal(["clustersnek-clustersnek-prod-pod-security", "clustersnek-clustersnek-prod-rbac", "clustersnek-clustersnek-prod-verify-images"], policies.Select(Name));
+        var text = string.Join("\n", policies.Select(p => p.ToString()));
+        Assert.Contains("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEtestkey", text);
+        Assert.Contains("127.0.0.1:*", text);
+    }
+
+    [Fact]
     public async Task The_rendered_prod_manifests_match_the_reviewed_snapshot()
     {
         var chart = await Repo.BuiltChartAsync();

@@ -22,7 +22,7 @@ public sealed class FixtureScan
 
     public static PolicyEvaluator Evaluator(string work, PolicyCatalog? catalog = null, IReadOnlyList<PolicyException>? exceptions = null)
     {
-        var trivy = new TrivyConfigScan(Repo.TrivyAsync().GetAwaiter().GetResult(), Repo.Root / ".nuke" / "cache" / "trivy-tests");
+        var trivy = new TrivyConfigScan(Repo.TrivyAsync().GetAwaiter().GetResult());
         var registries = ManifestReader.Load(Repo.Root / StackManifest.FileName).Policies.AllowedRegistries;
         return new PolicyEvaluator(trivy, catalog ?? Catalog, registries, exceptions ?? [], work);
     }
@@ -30,7 +30,7 @@ public sealed class FixtureScan
     static async Task<FixtureScan> RunAsync(string folder)
     {
         var work = Repo.TempDirectory();
-        var trivy = new TrivyConfigScan(await Repo.TrivyAsync(), Repo.Root / ".nuke" / "cache" / "trivy-tests");
+        var trivy = new TrivyConfigScan(await Repo.TrivyAsync());
         var data = Directory.CreateDirectory(Path.Combine(work, "data")).FullName;
         await File.WriteAllTextAsync(Path.Combine(data, "clustersnek.json"), """{"clustersnek": {"allowedRegistries": ["127.0.0.1", "localhost", "ghcr.io"]}}""");
         var json = await trivy.RunAsync(folder, Catalog.RegoDirectory, data, Path.Combine(work, "trivy.json"));
