@@ -11,6 +11,8 @@ partial class Build
     [Parameter("Check these Kubernetes manifests (a file or folder) with the project's policies instead of the chart")]
     public AbsolutePath? Manifests { get; set; }
 
+    IReadOnlyList<string> UserValuesFiles => (Values ?? []).Select(v => Path.GetFullPath(v, RootDirectory)).ToList();
+
     /// <summary>
     /// Every environment, unless --env (or CLUSTERSNEK_ENV) narrows it. The "Env" in .nuke/parameters.json is the default
     /// environment for deploying, so it does not narrow a policy check.
@@ -24,6 +26,7 @@ partial class Build
     Target PolicyTest => _ => _
         .Description("Render the chart per environment with this run's image digests; check it with trivy's built-in checks and policies/ (Rego)")
         .DependsOn(PackageCharts)
+        .Requires(new PolicyInputs(() => UserValuesFiles, () => Manifests?.Value))
         // Merge note: add .After(BuildImages) here once the images stage is in, so this run's digests are used.
         .Executes(async ct =>
         {
@@ -35,7 +38,7 @@ partial class Build
             var evaluator = new PolicyEvaluator(trivy, catalog, Manifest.Policies.AllowedRegistries, exceptions, output / "work");
             await new PolicyGate(new ChartRenderer(helm), evaluator).RunAsync(new PolicyTestRequest(
                 RootDirectory / Manifest.Chart.Path, Manifest.Chart.Release, PolicyEnvironments,
-                (Values ?? []).Select(v => Path.GetFullPath(v, RootDirectory)).ToList(), Manifests?.Value,
+                UserValuesFiles, Manifests?.Value,
                 RunImages.Images(Run.Get<List<ImageRecord>>("images"), Manifest.Services.Select(s => s.Name)), null, output),
                 summaries => Run.Set("policies", summaries), ct);
         });
