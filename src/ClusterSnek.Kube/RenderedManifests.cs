@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace ClusterSnek.Kube;
+
+/// <summary>
+/// A rendered release (multi-document YAML as <c>helm template</c> prints it), held as JSON objects so it can be
+/// adapted and written back. JSON is valid YAML, and both kubectl and <c>podman kube play</c> read it.
+/// </summary>
+public sealed class RenderedManifests
+{
+    RenderedManifests(IReadOnlyList<JsonObject> documents) => Documents = documents;
+
+    public IReadOnlyList<JsonObject> Documents { get; }
+
+    /// <summary>Kinds podman kube play runs; everything else (Services, NetworkPolicies, quotas...) has no meaning there.</summary>
+    public static readonly IReadOnlySet<string> LocalKinds = new HashSet<string>(StringComparer.Ordinal) { "Deployment", "Pod", "ConfigMap", "Secret" };
+
+    /// <summary>Parses multi-document YAML; a document that is not a mapping with kind and metadata.name is an error naming it.</summary>
+    public static RenderedManifests Parse(string yaml, string origin)
+    {
+        var stream = new YamlStream();
+        try { stream.Load(new StringReader(yaml)); }
+        catch (YamlException e) { throw new InvalidOperationException($"{origin}:{e.Start.Line}:{e.Start.Column}: not valid YAML: {e.Message}", e); }
+        var documents = new List<JsonObject>();
+        foreach (var document in stream.Documents)
+        {
+            if (document.RootNode is YamlScalarNode { Value: null or "" }) continue;
+            if (ToJson(document.RootNode) is not JsonObject o || o["kind"] is null || o["metadata"]?["name"] is null)
+                throw new InvalidOperationException($"{origin}:{document.RootNode.Start.Line}: a document without kind and metadata.name; render the chart with helm template.");
+            documents.Add(o);
+        }
+        return new RenderedManifests(documents);
+    }
+
+    public static string KindOf(JsonObject d) => d["kind"]!.GetValue<string>();
+
+    public static string NameOf(JsonObject d) => d["metadata"]!["name"]!.GetValue<string>();
+
+    /// <summary>
+    /// The release as podman kube play with host networking takes it: only Deployments/Pods/ConfigMaps/Secrets, no helm
+    /// test hooks, no containerPort/hostPort (host networking refuses port mappings; each service listens on its own port
+    /// from its env), no probes (Verify calls /readyz itself), no ServiceAccount references (there is no API server).
+    /// </summary>
+    public LocalRelease ForLocalRuntime()
+    {
+        var kept = new List<JsonObject>();
+        var dropped = new List<string>();
+        foreach (var source in Documents)
+        {
+            var d = (JsonObject)source.DeepClone();
+            var kind = KindOf(d);
+            if (!LocalKinds.Contains(kind) || d["metadata"]?["annotations"]?["helm.sh/hook"] is not null)
+            {
+                dropped.Add($"{kind}/{NameOf(d)}");
+                continue;
+            }
+            if (PodSpecOf(d) is { } spec) AdaptPodSpec(spec);
+            kept.Add(d);
+        }
+        var text = string.Join("---\n", kept.Select(d => d.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
+        return new LocalRelease(text, Digest(text), kept.Where(d => KindOf(d) is "Deployment" or "Pod").Select(Workload.Of).ToList(), dropped);
+    }
+
+    /// <summary>Every image a workload of the release runs.</summary>
+    public IReadOnlyList<string> Images() =>
+        Documents.Select(PodSpecOf).OfType<JsonObject>()
+            .SelectMany(s => (s["containers"] as JsonArray ?? []).Concat(s["initContainers"] as JsonArray ?? []))
+            .Select(c => c?["image"]?.GetValue<string>()).OfType<string>().Distinct().ToList();
+
+    internal static JsonObject? PodSpecOf(JsonObject d) => KindOf(d) switch
+    {
+        "Pod" => d["spec"] as JsonObject,
+        "Deployment" or "StatefulSet" or "DaemonSet" or "ReplicaSet" or "Job" => d["spec"]?["template"]?["spec"] as JsonObject,
+        _ => null,
+    };
+
+    static void AdaptPodSpec(JsonObject spec)
+    {
+        foreach (var key in new[] { "serviceAccountName", "serviceAccount", "automountServiceAccountToken", "imagePullSecrets" }) spec.Remove(key);
+        foreach (var list in new[] { "containers", "initContainers" })
+            foreach (var c in spec[list] as JsonArray ?? [])
+                if (c is JsonObject container)
+                    foreach (var key in new[] { "ports", "livenessProbe", "readinessProbe", "startupProbe" }) container.Remove(key);
+    }
+
+    internal static string Digest(string text) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    static JsonNode? ToJson(YamlNode node) => node switch
+    {
+        YamlMappingNode m => new JsonObject(m.Children.Select(kv => KeyValuePair.Create(((YamlScalarNode)kv.Key).Value ?? "", ToJson(kv.Value)))),
+        YamlSequenceNode s => new JsonArray(s.Children.Select(ToJson).ToArray()),
+        YamlScalarNode { Style: ScalarStyle.Plain } p => Plain(p.Value),
+        YamlScalarNode q => JsonValue.Create(q.Value ?? ""),
+        _ => null,
+    };
+
+    // YAML 1.2 core schema for unquoted scalars: null, booleans, integers, floats; the rest stays a string.
+    static JsonNode? Plain(string? v) => v switch
+    {
+        null or "" or "~" or "null" or "Null" or "NULL" => null,
+        "true" or "True" or "TRUE" => JsonValue.Create(true),
+        "false" or "False" or "FALSE" => JsonValue.Create(false),
+        _ when long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i) => JsonValue.Create(i),
+        _ when double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && v.Any(char.IsDigit) && !v.Contains(':') => JsonValue.Create(f),
+        _ => JsonValue.Create(v),
+    };
+}
+
+/// <summary>A workload of the release: its kind, name, the service it belongs to and its containers' images.</summary>
+public sealed record Workload(string Kind, string Name, string Service, int Replicas, IReadOnlyList<(string Container, string Image)> Containers)
+{
+    internal static Workload Of(JsonObject d)
+    {
+        var spec = RenderedManifests.PodSpecOf(d)!;
+        var labels = (RenderedManifests.KindOf(d) == "Pod" ? d["metadata"]?["labels"] : d["spec"]?["template"]?["metadata"]?["labels"]) as JsonObject;
+        var service = labels?["app.kubernetes.io/name"]?.GetValue<string>() ?? labels?["app"]?.GetValue<string>() ?? RenderedManifests.NameOf(d);
+        var replicas = RenderedManifests.KindOf(d) == "Pod" ? 1 : (int)(d["spec"]?["replicas"]?.GetValue<long>() ?? 1);
+        var containers = (spec["containers"] as JsonArray ?? []).OfType<JsonObject>()
+            .Select(c => (c["name"]!.GetValue<string>(), c["image"]?.GetValue<string>() ?? "")).ToList();
+        return new Workload(RenderedManifests.KindOf(d), RenderedManifests.NameOf(d), service, replicas, containers);
+    }
+}
+
+/// <summary>The release adapted for the local runtime: the text kube play gets, its digest, its workloads, what was left out.</summary>
+public sealed record LocalRelease(string Text, string Digest, IReadOnlyList<Workload> Workloads, IReadOnlyList<string> Dropped);

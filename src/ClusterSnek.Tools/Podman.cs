@@ -1,0 +1,65 @@
+namespace ClusterSnek.Tools;
+
+/// <summary>
+/// Where podman keeps its state for this project: its own storage (<c>--root</c>/<c>--runroot</c>) and a containers.conf,
+/// so ClusterSnek never touches the user's containers. The flags are the ones verified to run here (DESIGN.md).
+/// </summary>
+public sealed record PodmanStorage(string Root, string RunRoot, string ContainersConf)
+{
+    /// <summary>Storage under <paramref name="directory"/> (e.g. artifacts/podman), with the containers.conf written there.</summary>
+    public static PodmanStorage Under(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var conf = Path.Combine(directory, "containers.conf");
+        // Default ulimits fail in this kind of sandbox; explicit ones work (verified 2026-11-25).
+        const string text = "[containers]\ndefault_ulimits = [\"nofile=4096:4096\", \"nproc=4096:4096\"]\n";
+        if (!File.Exists(conf) || File.ReadAllText(conf) != text) File.WriteAllText(conf, text);
+        return new PodmanStorage(Path.Combine(directory, "root"), Path.Combine(directory, "runroot"), conf);
+    }
+}
+
+/// <summary>Typed podman calls against the project's own storage, with runc, cgroupfs and file events.</summary>
+public sealed class Podman(ResolvedTool tool, PodmanStorage storage) : ToolWrapper(tool)
+{
+    public PodmanStorage Storage { get; } = storage;
+
+    Task<ToolResult> Call(IReadOnlyList<string> arguments, bool requireSuccess, CancellationToken cancellation, TimeSpan? timeout = null) =>
+        RunAsync([
+            "--root", Storage.Root, "--runroot", Storage.RunRoot,
+            "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "file",
+            .. arguments,
+        ], new ToolCallOptions
+        {
+            RequireSuccess = requireSuccess,
+            Timeout = timeout,
+            Environment = new Dictionary<string, string?> { ["CONTAINERS_CONF"] = Storage.ContainersConf },
+        }, cancellation);
+
+    /// <summary><c>podman kube play --network host</c>; a non-zero exit is returned, not thrown (the caller diagnoses it).</summary>
+    public Task<ToolResult> KubePlayAsync(string manifests, bool replace, bool tlsVerify, CancellationToken cancellation = default) =>
+        Call(["kube", "play", "--network", "host", $"--tls-verify={(tlsVerify ? "true" : "false")}", .. replace ? new[] { "--replace" } : [], manifests],
+            requireSuccess: false, cancellation, TimeSpan.FromMinutes(5));
+
+    /// <summary><c>podman kube down FILE</c>: removes exactly the pods that file describes.</summary>
+    public Task<ToolResult> KubeDownAsync(string manifests, CancellationToken cancellation = default) =>
+        Call(["kube", "down", manifests], requireSuccess: false, cancellation, TimeSpan.FromMinutes(2));
+
+    /// <summary>JSON array of the pods (<c>podman pod ps --format json</c>).</summary>
+    public async Task<string> PodsJsonAsync(CancellationToken cancellation = default) =>
+        (await Call(["pod", "ps", "--format", "json"], requireSuccess: true, cancellation)).StandardOutput;
+
+    /// <summary>JSON array of <c>podman inspect</c> for the given containers (an empty list gives "[]").</summary>
+    public async Task<string> InspectJsonAsync(IReadOnlyList<string> containers, CancellationToken cancellation = default)
+    {
+        if (containers.Count == 0) return "[]";
+        var result = await Call(["container", "inspect", .. containers], requireSuccess: false, cancellation);
+        return result.StandardOutput.TrimStart().StartsWith('[') ? result.StandardOutput : "[]";
+    }
+
+    /// <summary>The last <paramref name="lines"/> lines a container printed (stdout and stderr).</summary>
+    public async Task<string> LogsAsync(string container, int lines, CancellationToken cancellation = default)
+    {
+        var result = await Call(["logs", "--tail", lines.ToString(System.Globalization.CultureInfo.InvariantCulture), container], requireSuccess: false, cancellation);
+        return (result.StandardOutput + result.StandardError).TrimEnd();
+    }
+}
