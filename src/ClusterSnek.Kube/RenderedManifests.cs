@@ -89,6 +89,21 @@ public sealed class RenderedManifests
                     foreach (var key in new[] { "ports", "livenessProbe", "readinessProbe", "startupProbe" }) container.Remove(key);
     }
 
+    /// <summary>
+    /// A digest of what the release applies, independent of document order and formatting, hooks left out: equal for
+    /// <c>helm get manifest</c> of a deployed revision and <c>helm template</c> of the same chart and values.
+    /// </summary>
+    public string ContentDigest() =>
+        Digest(string.Join("\n", Documents.Where(d => d["metadata"]?["annotations"]?["helm.sh/hook"] is null)
+            .Select(d => Canonical(d)!.ToJsonString()).Order(StringComparer.Ordinal)));
+
+    static JsonNode? Canonical(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, Canonical(kv.Value)))),
+        JsonArray a => new JsonArray(a.Select(Canonical).ToArray()),
+        _ => node?.DeepClone(),
+    };
+
     internal static string Digest(string text) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     static JsonNode? ToJson(YamlNode node) => node switch

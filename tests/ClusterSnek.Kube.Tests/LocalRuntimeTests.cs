@@ -1,0 +1,101 @@
+namespace ClusterSnek.Kube.Tests;
+
+/// <summary>The podman local runtime end to end, for real: a real image from a real registry, run by podman kube play.</summary>
+[Collection("podman")]
+public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixture<LocalRuntimeFixture>
+{
+    static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    RenderedManifests Release(int port, string? www = null, DeployImage? image = null) =>
+        RenderedManifests.Parse(LocalRuntimeFixture.Rendered("web", (image ?? fixture.Web).Pinned, port, www), "test release");
+
+    static IReadOnlyList<ServiceEndpoint> Endpoints(int port) => [new("web", port, "/readyz")];
+
+    [Fact]
+    public async Task A_deployed_release_passes_Verify_with_live_evidence_and_lists_cluster_checks_as_not_checked()
+    {
+        var port = TestImage.FreePort();
+        var deployment = fixture.NewDeployment("dev");
+        await deployment.DeployAsync(Release(port), [fixture.Web], fixture.Verified(fixture.Web), rollback: true, Ct);
+
+        var report = await deployment.VerifyAsync([fixture.Web], Endpoints(port), new ChainProbe("web", ChainProbe.DefaultPath), Deadline, rollback: true, Ct);
+
+        Assert.True(report.Passed, report.Summary);
+        Assert.Contains(report.Checks, c => c is { Check: "image-digest", Outcome: CheckOutcome.Passed } && c.Evidence.Contains(fixture.Image.Digest));
+        Assert.Contains(report.Checks, c => c is { Check: "security-context", Outcome: CheckOutcome.Passed } && c.Evidence.StartsWith("uid 65532, read-only rootfs"));
+        Assert.Contains(report.Checks, c => c is { Check: "ready-endpoint", Outcome: CheckOutcome.Passed } && c.Evidence.Contains($"127.0.0.1:{port}/readyz → 200"));
+        Assert.Contains(report.Checks, c => c is { Check: "chain", Outcome: CheckOutcome.Passed });
+        Assert.Equal(ClusterOnlyChecks.Names.Order(), report.Checks.Where(c => c.Outcome == CheckOutcome.NotChecked).Select(c => c.Check).Order());
+    }
+
+    [Fact]
+    public async Task A_release_failing_readiness_is_rolled_back_and_the_previous_revision_answers_again()
+    {
+        var port = TestImage.FreePort();
+        var deployment = fixture.NewDeployment("staging");
+        await deployment.DeployAsync(Release(port), [fixture.Web], fixture.Verified(fixture.Web), rollback: true, Ct);
+        await deployment.VerifyAsync([fixture.Web], Endpoints(port), null, Deadline, rollback: true, Ct);
+
+        await deployment.DeployAsync(Release(port, www: "/nothing-here"), [fixture.Web], fixture.Verified(fixture.Web), rollback: true, Ct);
+        var failure = await Assert.ThrowsAsync<ReleaseFailedException>(() =>
+            deployment.VerifyAsync([fixture.Web], Endpoints(port), null, TimeSpan.FromSeconds(8), rollback: true, Ct));
+
+        Assert.Contains("Verify failed for revision 2", failure.Message);
+        Assert.Contains("rolled back to revision 1, which verifies again", failure.Message);
+        Assert.Equal(1, deployment.Runtime.History.Current!.Revision);
+        Assert.Equal(RevisionStatus.Failed, deployment.Runtime.History.Read(2).Status);
+        using var answer = await fixture.Http.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"), Ct);
+        Assert.True(answer.IsSuccessStatusCode);
+    }
+
+    [Fact]
+    public async Task A_release_whose_image_cannot_be_pulled_fails_Deploy_and_is_rolled_back()
+    {
+        var port = TestImage.FreePort();
+        var deployment = fixture.NewDeployment("pull");
+        await deployment.DeployAsync(Release(port), [fixture.Web], fixture.Verified(fixture.Web), rollback: true, Ct);
+        // Signed and verified, but gone from the registry: the runtime cannot pull it.
+        var missing = new DeployImage("web", fixture.Image.Reference, "sha256:" + new string('0', 64));
+
+        var failure = await Assert.ThrowsAsync<ReleaseFailedException>(() =>
+            deployment.DeployAsync(Release(port, image: missing), [missing], fixture.Verified(missing), rollback: true, Ct));
+
+        Assert.Contains("ErrImagePull", failure.Message);
+        Assert.Contains("rolled back to revision 1", failure.Message);
+        var report = await deployment.VerifyAsync([fixture.Web], Endpoints(port), null, Deadline, rollback: false, Ct);
+        Assert.True(report.Passed, report.Summary);
+    }
+
+    [Fact]
+    public async Task A_second_deploy_of_the_same_release_creates_no_new_revision()
+    {
+        var port = TestImage.FreePort();
+        var deployment = fixture.NewDeployment("same");
+        var first = await deployment.DeployAsync(Release(port), [fixture.Web], fixture.Verified(fixture.Web), rollback: true, Ct);
+
+        var second = await deployment.DeployAsync(Release(port), [fixture.Web], fixture.Verified(fixture.Web), rollback: true, Ct);
+
+        Assert.True(first.Changed);
+        Assert.False(second.Changed);
+        Assert.Equal(first.Revision.Revision, second.Revision.Revision);
+        Assert.Single(deployment.Runtime.History.All());
+    }
+
+    [Fact]
+    public async Task Down_removes_the_pods_Deploy_started_and_nothing_answers_afterwards()
+    {
+        var port = TestImage.FreePort();
+        var deployment = fixture.NewDeployment("down");
+        var outcome = await deployment.DeployAsync(Release(port), [fixture.Web], fixture.Verified(fixture.Web), rollback: true, Ct);
+        var workloads = deployment.Runtime.CurrentRelease()!.Workloads;
+        Assert.NotEmpty(await deployment.Runtime.ObserveAsync(workloads, Ct));
+
+        var removed = await deployment.Runtime.DownAsync(Ct);
+
+        Assert.Equal(outcome.Revision.Revision, removed!.Revision);
+        Assert.Empty(await deployment.Runtime.ObserveAsync(workloads, Ct));
+        Assert.Null(deployment.Runtime.History.Current);
+        await Assert.ThrowsAsync<HttpRequestException>(() => fixture.Http.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"), Ct));
+    }
+}
