@@ -106,6 +106,7 @@ public sealed class LocalRuntimeFixture : IAsyncLifetime
             spec:
               serviceAccountName: {{name}}
               automountServiceAccountToken: false
+              terminationGracePeriodSeconds: 2
               securityContext:
                 runAsNonRoot: true
                 runAsUser: 65532

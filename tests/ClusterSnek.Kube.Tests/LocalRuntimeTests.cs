@@ -17,10 +17,14 @@ public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixtu
     {
         var port = TestImage.FreePort();
         var deployment = fixture.NewDeployment("dev");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         await deployment.DeployAsync(Release(port), [fixture.Web], fixture.Verified(fixture.Web), rollback: true, Ct);
+        var deployed = clock.Elapsed;
 
         var report = await deployment.VerifyAsync([fixture.Web], Endpoints(port), new ChainProbe("web", ChainProbe.DefaultPath), Deadline, rollback: true, Ct);
 
+        // Wall times for docs/performance.md (reported, never asserted).
+        TestContext.Current.TestOutputHelper?.WriteLine($"Deploy {deployed.TotalMilliseconds:0} ms, Verify {(clock.Elapsed - deployed).TotalMilliseconds:0} ms");
         Assert.True(report.Passed, report.Summary);
         Assert.Contains(report.Checks, c => c is { Check: "image-digest", Outcome: CheckOutcome.Passed } && c.Evidence.Contains(fixture.Image.Digest));
         Assert.Contains(report.Checks, c => c is { Check: "security-context", Outcome: CheckOutcome.Passed } && c.Evidence.StartsWith("uid 65532, read-only rootfs"));
