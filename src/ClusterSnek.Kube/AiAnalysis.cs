@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.ClientModel.Primitives;
 using ClusterSnek.Tools;
 using Microsoft.Extensions.AI;
 using OpenAI;
@@ -19,7 +20,7 @@ public static class AiAnalysis
         {
             if (endpoint is not null)
             {
-                var client = new OpenAIClient(new ApiKeyCredential(key ?? "none"), new OpenAIClientOptions { Endpoint = endpoint, NetworkTimeout = TimeSpan.FromSeconds(20) })
+                var client = new OpenAIClient(new ApiKeyCredential(key ?? "none"), new OpenAIClientOptions { Endpoint = endpoint, NetworkTimeout = TimeSpan.FromSeconds(20), RetryPolicy = new ClientRetryPolicy(maxRetries: 0) })
                     .GetChatClient(model).AsIChatClient();
                 var answer = await client.GetResponseAsync(prompt, cancellationToken: cancellation);
                 return "AI analysis: " + answer.Text.Trim();

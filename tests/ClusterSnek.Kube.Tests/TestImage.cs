@@ -9,7 +9,8 @@ namespace ClusterSnek.Kube.Tests;
 /// <summary>
 /// A tiny real image, built offline: busybox-static from Debian unpacked into a rootfs with uid 65532 and a read-only
 /// /www holding readyz, healthz and api/chain, packed with umoci, pushed with skopeo to a docker-registry started on a
-/// free port. The image runs <c>busybox httpd -p $PORT -h ${WWW:-/www}</c>, so a revision picks its port by env and a
+/// free port. The image runs <c>busybox httpd -p $PORT -h ${WWW:-/www}</c> (PORT falls back to ASPNETCORE_HTTP_PORTS, as the
+/// chart sets it for the .NET services), so a revision picks its port by env and a
 /// broken revision can point WWW at nothing.
 /// </summary>
 public sealed class TestImage : IAsyncDisposable
@@ -26,7 +27,7 @@ public sealed class TestImage : IAsyncDisposable
     public static async Task<TestImage> BuildAsync(CancellationToken cancellation)
     {
         var image = new TestImage();
-        var layout = Path.Combine(Cache, "oci");
+        var layout = Path.Combine(Cache, "oci-v2");
         if (!File.Exists(Path.Combine(layout, "index.json"))) await PackAsync(layout, cancellation);
         image.RegistryPort = FreePort();
         var storage = image.storage = Path.Combine(Cache, "registry-" + Guid.NewGuid().ToString("N")[..8]);
@@ -65,7 +66,7 @@ public sealed class TestImage : IAsyncDisposable
         await Run("umoci", ["repack", "--image", building + ":web", "bundle"], work, cancellation);
         await Run("umoci", ["config", "--image", building + ":web", "--config.user", "65532:65532",
             "--config.entrypoint", "/bin/busybox", "--config.entrypoint", "sh", "--config.entrypoint", "-c",
-            "--config.entrypoint", "exec /bin/busybox httpd -f -p \"${PORT:-8080}\" -h \"${WWW:-/www}\""], work, cancellation);
+            "--config.entrypoint", "exec /bin/busybox httpd -f -p \"${PORT:-${ASPNETCORE_HTTP_PORTS:-8080}}\" -h \"${WWW:-/www}\""], work, cancellation);
         Directory.Move(building, layout);
         Directory.Delete(work, true);
     }
