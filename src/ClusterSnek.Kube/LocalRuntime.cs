@@ -27,7 +27,7 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
             return new DeployOutcome(current, Changed: false, null);
         }
 
-        var revision = History.Create(release.Text, release.Digest, images);
+        var revision = History.Create(release.Text, release.Digest, images, release.Secrets.Select(x => x.Name).ToList());
         Log.Information("Local runtime: revision {Revision} ({Count} workloads; left out: {Dropped})", revision.Revision, release.Workloads.Count,
             release.Dropped.Count == 0 ? "nothing" : string.Join(", ", release.Dropped));
         if (current is not null)
@@ -36,6 +36,7 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
             History.Save(current.With(current.Status is RevisionStatus.Failed ? RevisionStatus.Failed : RevisionStatus.Superseded));
         }
         History.MakeCurrent(revision.Revision);
+        foreach (var secret in release.Secrets) await podman.CreateSecretAsync(secret.Name, secret.Content, cancellation);
         var play = await podman.KubePlayAsync(History.ManifestsOf(revision.Revision), replace: true, tlsVerify, cancellation);
         if (!play.Succeeded)
         {
@@ -66,7 +67,7 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
         return target;
     }
 
-    /// <summary>Removes the pods of the current revision (by its manifests file); nothing else is touched.</summary>
+    /// <summary>Removes the pods of the current revision (by its manifests file) and its podman secrets (by name); nothing else is touched.</summary>
     public async Task<ReleaseRevision?> DownAsync(CancellationToken cancellation = default)
     {
         var current = History.Current;
@@ -74,6 +75,7 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
         var down = await podman.KubeDownAsync(History.ManifestsOf(current.Revision), cancellation);
         if (!down.Succeeded && !down.LastErrorLine.Contains("no such pod", StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException($"podman kube down {History.ManifestsOf(current.Revision)} failed (exit {down.ExitCode}): {down.LastErrorLine}");
+        foreach (var secret in current.Secrets ?? []) await podman.RemoveSecretAsync(secret, cancellation);
         History.Save(current.With(RevisionStatus.Removed));
         History.MakeCurrent(null);
         return current;

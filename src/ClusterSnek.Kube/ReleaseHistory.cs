@@ -7,7 +7,8 @@ namespace ClusterSnek.Kube;
 public enum RevisionStatus { Pending, Deployed, Verified, Failed, RolledBack, Superseded, Removed }
 
 /// <summary>One revision of a local release: revision.json next to its manifests.yaml.</summary>
-public sealed record ReleaseRevision(int Revision, DateTimeOffset Time, string ManifestDigest, IReadOnlyList<DeployImage> Images, RevisionStatus Status, string? Note = null)
+public sealed record ReleaseRevision(int Revision, DateTimeOffset Time, string ManifestDigest, IReadOnlyList<DeployImage> Images, RevisionStatus Status,
+    string? Note = null, IReadOnlyList<string>? Secrets = null)
 {
     public ReleaseRevision With(RevisionStatus status, string? note = null) => this with { Status = status, Note = note ?? Note };
 }
@@ -46,9 +47,9 @@ public sealed class ReleaseHistory(string directory)
     public int NextNumber => All().Select(r => r.Revision).DefaultIfEmpty(0).Max() + 1;
 
     /// <summary>Writes a new revision's manifests and record; it is not current until <see cref="MakeCurrent"/>.</summary>
-    public ReleaseRevision Create(string manifests, string digest, IReadOnlyList<DeployImage> images)
+    public ReleaseRevision Create(string manifests, string digest, IReadOnlyList<DeployImage> images, IReadOnlyList<string>? secrets = null)
     {
-        var revision = new ReleaseRevision(NextNumber, DateTimeOffset.UtcNow, digest, images, RevisionStatus.Pending);
+        var revision = new ReleaseRevision(NextNumber, DateTimeOffset.UtcNow, digest, images, RevisionStatus.Pending, null, secrets ?? []);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(ManifestsOf(revision.Revision))!);
         File.WriteAllText(ManifestsOf(revision.Revision), manifests);
         Save(revision);
@@ -82,12 +83,14 @@ public sealed class ReleaseHistory(string directory)
 
     sealed record ImageDocument(string Service, string Reference, string Digest);
 
-    sealed record RevisionDocument(int Revision, DateTimeOffset Time, string ManifestDigest, IReadOnlyList<ImageDocument> Images, RevisionStatus Status, string? Note)
+    // Secret names only: their values live in podman's own storage, never in artifacts/releases.
+    sealed record RevisionDocument(int Revision, DateTimeOffset Time, string ManifestDigest, IReadOnlyList<ImageDocument> Images, RevisionStatus Status, string? Note,
+        IReadOnlyList<string>? Secrets)
     {
         public static RevisionDocument Of(ReleaseRevision r) =>
-            new(r.Revision, r.Time, r.ManifestDigest, r.Images.Select(i => new ImageDocument(i.Service, i.Reference, i.Digest)).ToList(), r.Status, r.Note);
+            new(r.Revision, r.Time, r.ManifestDigest, r.Images.Select(i => new ImageDocument(i.Service, i.Reference, i.Digest)).ToList(), r.Status, r.Note, r.Secrets);
 
         public ReleaseRevision ToRevision() =>
-            new(Revision, Time, ManifestDigest, Images.Select(i => new DeployImage(i.Service, i.Reference, i.Digest)).ToList(), Status, Note);
+            new(Revision, Time, ManifestDigest, Images.Select(i => new DeployImage(i.Service, i.Reference, i.Digest)).ToList(), Status, Note, Secrets ?? []);
     }
 }

@@ -19,7 +19,7 @@ public sealed class RenderedManifests
     public IReadOnlyList<JsonObject> Documents { get; }
 
     /// <summary>Kinds podman kube play runs; everything else (Services, NetworkPolicies, quotas...) has no meaning there.</summary>
-    public static readonly IReadOnlySet<string> LocalKinds = new HashSet<string>(StringComparer.Ordinal) { "Deployment", "Pod", "ConfigMap", "Secret" };
+    public static readonly IReadOnlySet<string> LocalKinds = new HashSet<string>(StringComparer.Ordinal) { "Deployment", "Pod", "ConfigMap" };
 
     /// <summary>Parses multi-document YAML; a document that is not a mapping with kind and metadata.name is an error naming it.</summary>
     public static RenderedManifests Parse(string yaml, string origin)
@@ -46,15 +46,23 @@ public sealed class RenderedManifests
     /// The release as podman kube play with host networking takes it: only Deployments/Pods/ConfigMaps/Secrets, no helm
     /// test hooks, no containerPort/hostPort (host networking refuses port mappings; each service listens on its own port
     /// from its env), no probes (Verify calls /readyz itself), no ServiceAccount references (there is no API server).
+    /// Secrets leave the text (it is kept under artifacts/): they become podman secrets in the JSON map shape podman 4.3's
+    /// secretKeyRef reads (its own kube play of a Secret stores a shape it then cannot read).
     /// </summary>
     public LocalRelease ForLocalRuntime()
     {
         var kept = new List<JsonObject>();
         var dropped = new List<string>();
+        var secrets = new List<LocalSecret>();
         foreach (var source in Documents)
         {
             var d = (JsonObject)source.DeepClone();
             var kind = KindOf(d);
+            if (kind == "Secret" && d["metadata"]?["annotations"]?["helm.sh/hook"] is null)
+            {
+                secrets.Add(LocalSecret.Of(d));
+                continue;
+            }
             if (!LocalKinds.Contains(kind) || d["metadata"]?["annotations"]?["helm.sh/hook"] is not null)
             {
                 dropped.Add($"{kind}/{NameOf(d)}");
@@ -64,7 +72,8 @@ public sealed class RenderedManifests
             kept.Add(d);
         }
         var text = string.Join("---\n", kept.Select(d => d.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
-        return new LocalRelease(text, Digest(text), kept.Where(d => KindOf(d) is "Deployment" or "Pod").Select(Workload.Of).ToList(), dropped);
+        var digest = Digest(text + string.Concat(secrets.Select(x => x.Name + x.Content)));
+        return new LocalRelease(text, digest, kept.Where(d => KindOf(d) is "Deployment" or "Pod").Select(Workload.Of).ToList(), dropped, secrets);
     }
 
     /// <summary>Every image a workload of the release runs.</summary>
@@ -142,5 +151,20 @@ public sealed record Workload(string Kind, string Name, string Service, int Repl
     }
 }
 
-/// <summary>The release adapted for the local runtime: the text kube play gets, its digest, its workloads, what was left out.</summary>
-public sealed record LocalRelease(string Text, string Digest, IReadOnlyList<Workload> Workloads, IReadOnlyList<string> Dropped);
+/// <summary>The release adapted for the local runtime: the text kube play gets, its digest, its workloads, what was left out, its secrets.</summary>
+public sealed record LocalRelease(string Text, string Digest, IReadOnlyList<Workload> Workloads, IReadOnlyList<string> Dropped, IReadOnlyList<LocalSecret> Secrets);
+
+/// <summary>A Secret of the release as a podman secret: its name and a JSON map of key → base64 value.</summary>
+public sealed record LocalSecret(string Name, string Content)
+{
+    public override string ToString() => $"LocalSecret {{ Name = {Name} }}";
+
+    internal static LocalSecret Of(JsonObject secret)
+    {
+        var map = new JsonObject();
+        foreach (var (key, value) in secret["data"] as JsonObject ?? []) map[key] = value?.GetValue<string>() ?? "";
+        foreach (var (key, value) in secret["stringData"] as JsonObject ?? [])
+            map[key] = Convert.ToBase64String(Encoding.UTF8.GetBytes(value?.ToString() ?? ""));
+        return new LocalSecret(RenderedManifests.NameOf(secret), map.ToJsonString());
+    }
+}

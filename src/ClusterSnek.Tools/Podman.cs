@@ -56,6 +56,32 @@ public sealed class Podman(ResolvedTool tool, PodmanStorage storage) : ToolWrapp
         return result.StandardOutput.TrimStart().StartsWith('[') ? result.StandardOutput : "[]";
     }
 
+    /// <summary>
+    /// Creates (or replaces) a podman secret from stdin, so the value never appears in arguments or logs. podman 4.3 has
+    /// no <c>secret create --replace</c>: an existing secret of that name is removed first.
+    /// </summary>
+    public async Task CreateSecretAsync(string name, string content, CancellationToken cancellation = default)
+    {
+        await Call(["secret", "rm", name], requireSuccess: false, cancellation);
+        await RunAsync([
+            "--root", Storage.Root, "--runroot", Storage.RunRoot, "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "file",
+            "secret", "create", name, "-",
+        ], new ToolCallOptions
+        {
+            StandardInput = content,
+            Environment = new Dictionary<string, string?> { ["CONTAINERS_CONF"] = Storage.ContainersConf },
+        }, cancellation);
+    }
+
+    /// <summary>Removes a podman secret by name; a secret that is already gone is not an error.</summary>
+    public Task<ToolResult> RemoveSecretAsync(string name, CancellationToken cancellation = default) =>
+        Call(["secret", "rm", name], requireSuccess: false, cancellation);
+
+    /// <summary>Names of the podman secrets in this storage.</summary>
+    public async Task<IReadOnlyList<string>> SecretNamesAsync(CancellationToken cancellation = default) =>
+        (await Call(["secret", "ls", "--format", "{{.Name}}"], requireSuccess: true, cancellation)).StandardOutput
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <summary>The last <paramref name="lines"/> lines a container printed (stdout and stderr).</summary>
     public async Task<string> LogsAsync(string container, int lines, CancellationToken cancellation = default)
     {

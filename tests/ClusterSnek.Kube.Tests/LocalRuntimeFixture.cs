@@ -46,6 +46,11 @@ public sealed class LocalRuntimeFixture : IAsyncLifetime
         foreach (var directory in directories) Directory.Delete(directory, recursive: true);
     }
 
+    /// <summary>The value of the release's Secret (base64 in the manifests); it must never appear in artifacts/releases.</summary>
+    public const string SecretValue = "s3cr3t-db-password";
+
+    static readonly string SecretBase64 = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(SecretValue));
+
     /// <summary>A release as helm template prints it: objects podman runs and objects only a cluster has, plus a test hook.</summary>
     public static string Rendered(string name, string image, int port, string? www = null) => $$"""
         ---
@@ -68,6 +73,14 @@ public sealed class LocalRuntimeFixture : IAsyncLifetime
           name: {{name}}-settings
         data:
           LOG_LEVEL: "info"
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: {{name}}-db
+        type: Opaque
+        data:
+          password: {{SecretBase64}}
         ---
         apiVersion: v1
         kind: Service
@@ -122,6 +135,12 @@ public sealed class LocalRuntimeFixture : IAsyncLifetime
                   env:
                     - name: PORT
                       value: "{{port}}"
+                    - name: LOG_LEVEL
+                      valueFrom:
+                        configMapKeyRef: {name: {{name}}-settings, key: LOG_LEVEL}
+                    - name: DB_PASSWORD
+                      valueFrom:
+                        secretKeyRef: {name: {{name}}-db, key: password}
         {{(www is null ? "" : $"            - name: WWW\n              value: \"{www}\"")}}
                   readinessProbe:
                     httpGet:

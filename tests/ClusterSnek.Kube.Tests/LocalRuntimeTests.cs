@@ -30,6 +30,9 @@ public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixtu
         Assert.Contains(report.Checks, c => c is { Check: "security-context", Outcome: CheckOutcome.Passed } && c.Evidence.StartsWith("uid 65532, read-only rootfs"));
         Assert.Contains(report.Checks, c => c is { Check: "ready-endpoint", Outcome: CheckOutcome.Passed } && c.Evidence.Contains($"127.0.0.1:{port}/readyz → 200"));
         Assert.Contains(report.Checks, c => c is { Check: "chain", Outcome: CheckOutcome.Passed });
+        var manifests = await File.ReadAllTextAsync(deployment.Runtime.History.ManifestsOf(1), Ct);
+        Assert.DoesNotContain(LocalRuntimeFixture.SecretValue, manifests);
+        Assert.DoesNotContain(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(LocalRuntimeFixture.SecretValue)), manifests);
         Assert.Equal(ClusterOnlyChecks.Names.Order(), report.Checks.Where(c => c.Outcome == CheckOutcome.NotChecked).Select(c => c.Check).Order());
     }
 
@@ -100,6 +103,7 @@ public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixtu
         Assert.Equal(outcome.Revision.Revision, removed!.Revision);
         Assert.Empty(await deployment.Runtime.ObserveAsync(workloads, Ct));
         Assert.Null(deployment.Runtime.History.Current);
+        Assert.DoesNotContain("web-db", await fixture.Podman.SecretNamesAsync(Ct));
         await Assert.ThrowsAsync<HttpRequestException>(() => fixture.Http.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"), Ct));
     }
 }

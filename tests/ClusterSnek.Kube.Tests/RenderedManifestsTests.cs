@@ -12,6 +12,7 @@ public sealed class RenderedManifestsTests
 
         Assert.Equal(["Namespace/clustersnek-dev", "ServiceAccount/web", "Service/web", "NetworkPolicy/default-deny", "Pod/web-test"], local.Dropped);
         Assert.Equal("Deployment web (web): web=" + Image, string.Join(", ", local.Workloads.Select(w => $"{w.Kind} {w.Name} ({w.Service}): {string.Join(",", w.Containers.Select(c => c.Container + "=" + c.Image))}")));
+        Assert.Equal("web-db", Assert.Single(local.Secrets).Name);
         Expect.MatchesFile(local.Text, "local-release.yaml");
     }
 
