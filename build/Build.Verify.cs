@@ -25,13 +25,14 @@ partial class Build
                 {
                     var cluster = await ClusterAsync(ct);
                     var workloads = await cluster.DeployedWorkloadsAsync(ct);
-                    await cluster.VerifyAsync(0, workloads, RunImages, endpoints, chain, TimeSpan.FromSeconds(Timeout), rollback: !NoRollback, ct);
+                    var revision = await cluster.Release.CurrentRevisionAsync(ct);
+                    await cluster.VerifyAsync(revision, workloads, RunImages, endpoints, chain, TimeSpan.FromSeconds(Timeout), rollback: !NoRollback, ct);
                 }
                 Log.Information("Verify succeeded");
             }
             catch (ReleaseFailedException e) when (AiEndpoint is not null)
             {
-                Log.Information("{Analysis}", await AiAnalysis.ExplainAsync([e.Message], AiEndpoint == "kubectl-ai" ? null : new Uri(AiEndpoint), AiKey, AiModel, ct));
+                Log.Information("{Analysis}", await AiAnalysis.ExplainAsync(e.Diagnosis.Count > 0 ? e.Diagnosis : [e.Message], AiEndpoint == "kubectl-ai" ? null : new Uri(AiEndpoint), AiKey, AiModel, ct));
                 throw;
             }
         });

@@ -40,9 +40,9 @@ public sealed class ClusterDeployment(HelmRelease helm, ClusterTarget target, IK
         RunRecord.Current?.Set("verification", report.ToRecord());
         if (report.Passed) return report;
         foreach (var line in report.Diagnosis) Log.Error("  {Diagnosis}", line);
-        if (!rollback) throw new ReleaseFailedException($"Verify failed for revision {revision}: {report.Diagnosis.FirstOrDefault() ?? report.Summary} (--no-rollback: left as is)");
+        if (!rollback) throw new ReleaseFailedException($"Verify failed for revision {revision}: {report.Diagnosis.FirstOrDefault() ?? report.Summary} (--no-rollback: left as is)", report.Diagnosis);
         var restored = await Release.RollbackAsync(null, cancellation);
-        throw new ReleaseFailedException($"Verify failed for revision {revision}: {report.Diagnosis.FirstOrDefault() ?? report.Summary}; helm rolled back (now revision {restored})");
+        throw new ReleaseFailedException($"Verify failed for revision {revision}: {report.Diagnosis.FirstOrDefault() ?? report.Summary}; helm rolled back (now revision {restored})", report.Diagnosis);
     }
 
     /// <summary>The workloads the deployed revision runs, read from <c>helm get manifest</c>.</summary>

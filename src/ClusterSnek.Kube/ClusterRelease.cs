@@ -79,6 +79,9 @@ public sealed class ClusterRelease(HelmRelease helm, ClusterTarget target)
         return (await StatusAsync(cancellation))?.Revision ?? 0;
     }
 
+    /// <summary>The deployed revision number (0 when the release does not exist).</summary>
+    public async Task<int> CurrentRevisionAsync(CancellationToken cancellation = default) => (await StatusAsync(cancellation))?.Revision ?? 0;
+
     public Task<ToolResult> TestAsync(CancellationToken cancellation = default) =>
         helm.TestAsync(Target.Release, Target.Namespace, Target.KubeContext, Target.Timeout, cancellation);
 

@@ -5,8 +5,11 @@ using Serilog;
 
 namespace ClusterSnek.Kube;
 
-/// <summary>A release that failed Deploy or Verify (after the automatic rollback, when there was one).</summary>
-public sealed class ReleaseFailedException(string message) : Exception(message);
+/// <summary>A release that failed Deploy or Verify (after the automatic rollback, when there was one), with its ranked diagnosis.</summary>
+public sealed class ReleaseFailedException(string message, IReadOnlyList<string>? diagnosis = null) : Exception(message)
+{
+    public IReadOnlyList<string> Diagnosis { get; } = diagnosis ?? [];
+}
 
 /// <summary>
 /// Deploy → Verify → Rollback on the podman local runtime, as the Deploy/Verify/Rollback/Down targets run it; records
@@ -36,7 +39,7 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, st
         var restored = rollback ? await TryRollbackAsync(outcome.Failure, cancellation) : null;
         Record(outcome.Revision, true, clock.Elapsed, outcome.Failure, restored);
         throw new ReleaseFailedException($"Deploy of revision {outcome.Revision.Revision} failed: {diagnosis.FirstOrDefault() ?? outcome.Failure}" +
-            (restored is null ? (rollback ? "; no earlier revision to roll back to" : " (--no-rollback: left as is)") : $"; rolled back to revision {restored.Revision}"));
+            (restored is null ? (rollback ? "; no earlier revision to roll back to" : " (--no-rollback: left as is)") : $"; rolled back to revision {restored.Revision}"), diagnosis);
     }
 
     /// <summary>Verifies the current revision; on failure rolls back (unless told not to), verifies the restored one, and throws.</summary>
@@ -66,7 +69,7 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, st
         }
         Record(current, true, report.Duration, report.Summary, restored);
         throw new ReleaseFailedException($"Verify failed for revision {current.Revision}: {report.Diagnosis.FirstOrDefault() ?? report.Summary}" +
-            (restored is null ? (rollback ? "; no earlier revision to roll back to" : " (--no-rollback: left as is)") : after));
+            (restored is null ? (rollback ? "; no earlier revision to roll back to" : " (--no-rollback: left as is)") : after), report.Diagnosis);
     }
 
     async Task<ReleaseRevision?> TryRollbackAsync(string reason, CancellationToken cancellation)
