@@ -32,15 +32,18 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
             release.Dropped.Count == 0 ? "nothing" : string.Join(", ", release.Dropped));
         if (current is not null)
         {
-            await podman.KubeDownAsync(History.ManifestsOf(current.Revision), cancellation);
+            await TearDownAsync(current.Revision, cancellation);
             History.Save(current.With(current.Status is RevisionStatus.Failed ? RevisionStatus.Failed : RevisionStatus.Superseded));
         }
         History.MakeCurrent(revision.Revision);
         foreach (var secret in release.Secrets) await podman.CreateSecretAsync(secret.Name, secret.Content, cancellation);
+        await ClearNamesAsync(release.Workloads, cancellation);
         var play = await podman.KubePlayAsync(History.ManifestsOf(revision.Revision), replace: true, tlsVerify, cancellation);
         if (!play.Succeeded)
         {
             var failure = $"podman kube play failed (exit {play.ExitCode}): {play.LastErrorLine}";
+            // kube play stops at the first pod it cannot bring up; the pods before it are running and must go too.
+            await TearDownAsync(revision.Revision, cancellation);
             History.Save(revision = revision.With(RevisionStatus.Failed, failure));
             return new DeployOutcome(revision, Changed: true, failure);
         }
@@ -55,10 +58,11 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
         var current = History.Current;
         if (current is not null)
         {
-            await podman.KubeDownAsync(History.ManifestsOf(current.Revision), cancellation);
+            await TearDownAsync(current.Revision, cancellation);
             History.Save(current.With(current.Status == RevisionStatus.Failed ? RevisionStatus.Failed : RevisionStatus.RolledBack, $"rolled back to {target.Revision}: {reason}"));
         }
         History.MakeCurrent(target.Revision);
+        await ClearNamesAsync(ReleaseOf(target.Revision).Workloads, cancellation);
         var play = await podman.KubePlayAsync(History.ManifestsOf(target.Revision), replace: true, tlsVerify, cancellation);
         if (!play.Succeeded)
             throw new InvalidOperationException($"Rollback to revision {target.Revision} failed: podman kube play exit {play.ExitCode}: {play.LastErrorLine}");
@@ -72,9 +76,10 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
     {
         var current = History.Current;
         if (current is null) { Log.Information("Nothing deployed under {Directory}", History.Directory); return null; }
-        var down = await podman.KubeDownAsync(History.ManifestsOf(current.Revision), cancellation);
-        if (!down.Succeeded && !down.LastErrorLine.Contains("no such pod", StringComparison.OrdinalIgnoreCase))
-            throw new InvalidOperationException($"podman kube down {History.ManifestsOf(current.Revision)} failed (exit {down.ExitCode}): {down.LastErrorLine}");
+        await TearDownAsync(current.Revision, cancellation);
+        var left = await PodNamesAsync(ReleaseOf(current.Revision).Workloads, cancellation);
+        if (left.Count > 0)
+            throw new InvalidOperationException($"Down: {string.Join(", ", left)} still present after podman kube down {History.ManifestsOf(current.Revision)}.");
         foreach (var secret in current.Secrets ?? []) await podman.RemoveSecretAsync(secret, cancellation);
         History.Save(current.With(RevisionStatus.Removed));
         History.MakeCurrent(null);
@@ -82,8 +87,18 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
     }
 
     /// <summary>The workloads of the current revision, read back from its manifests file.</summary>
-    public LocalRelease? CurrentRelease() =>
-        History.Current is { } c ? RenderedManifests.Parse(File.ReadAllText(History.ManifestsOf(c.Revision)), History.ManifestsOf(c.Revision)).ForLocalRuntime() : null;
+    public LocalRelease? CurrentRelease() => History.Current is { } c ? ReleaseOf(c.Revision) : null;
+
+    LocalRelease ReleaseOf(int revision) =>
+        RenderedManifests.Parse(File.ReadAllText(History.ManifestsOf(revision)), History.ManifestsOf(revision)).ForLocalRuntime();
+
+    /// <summary><c>podman kube down</c> of the revision's file, then its workloads' pods by exact name (what a half-played file left).</summary>
+    async Task TearDownAsync(int revision, CancellationToken cancellation)
+    {
+        await podman.KubeDownAsync(History.ManifestsOf(revision), cancellation);
+        var left = await PodNamesAsync(ReleaseOf(revision).Workloads, cancellation);
+        if (left.Count > 0) await podman.RemovePodsAsync(left, cancellation);
+    }
 
     /// <summary>The containers podman runs for these workloads (pods named like kube play names them: X, or X-pod-N for a Deployment).</summary>
     public async Task<IReadOnlyList<LiveContainer>> ObserveAsync(IReadOnlyList<Workload> workloads, CancellationToken cancellation = default)
@@ -93,7 +108,7 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
         foreach (var pod in pods.RootElement.EnumerateArray())
         {
             var name = pod.GetProperty("Name").GetString() ?? "";
-            var workload = workloads.FirstOrDefault(w => name == w.Name || name.StartsWith(w.Name + "-pod-", StringComparison.Ordinal));
+            var workload = workloads.FirstOrDefault(w => Owns(w, name));
             if (workload is null) continue;
             var infra = pod.TryGetProperty("InfraId", out var i) ? i.GetString() : null;
             foreach (var c in pod.GetProperty("Containers").EnumerateArray())
@@ -107,6 +122,26 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
             return PodmanInspect.ToLiveContainer(service, pod, c);
         }).ToList();
     }
+
+    /// <summary>
+    /// Removes pods of our storage that carry the names these workloads are about to take (left by an interrupted run):
+    /// podman 4.3's <c>--replace</c> does not catch a Deployment's pods, and kube play refuses a name in use.
+    /// </summary>
+    async Task ClearNamesAsync(IReadOnlyList<Workload> workloads, CancellationToken cancellation)
+    {
+        var taken = await PodNamesAsync(workloads, cancellation);
+        if (taken.Count > 0) await podman.RemovePodsAsync(taken, cancellation);
+    }
+
+    /// <summary>Names of the pods podman has for these workloads, whatever their state.</summary>
+    async Task<IReadOnlyList<string>> PodNamesAsync(IReadOnlyList<Workload> workloads, CancellationToken cancellation)
+    {
+        using var pods = JsonDocument.Parse(await podman.PodsJsonAsync(cancellation) is { Length: > 0 } p ? p : "[]");
+        return pods.RootElement.EnumerateArray().Select(pod => pod.GetProperty("Name").GetString() ?? "")
+            .Where(name => workloads.Any(w => Owns(w, name))).ToList();
+    }
+
+    static bool Owns(Workload w, string pod) => pod == w.Name || pod.StartsWith(w.Name + "-pod-", StringComparison.Ordinal);
 
     public Task<string> LogTailAsync(LiveContainer container, int lines, CancellationToken cancellation = default) =>
         podman.LogsAsync(container.Container, lines, cancellation);

@@ -68,7 +68,7 @@ public sealed class RenderedManifests
                 dropped.Add($"{kind}/{NameOf(d)}");
                 continue;
             }
-            if (PodSpecOf(d) is { } spec) AdaptPodSpec(spec);
+            if (PodSpecOf(d) is { } spec) AdaptPodSpec(spec, NameOf(d));
             kept.Add(d);
         }
         var text = string.Join("---\n", kept.Select(d => d.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
@@ -89,8 +89,18 @@ public sealed class RenderedManifests
         _ => null,
     };
 
-    static void AdaptPodSpec(JsonObject spec)
+    static void AdaptPodSpec(JsonObject spec, string workload)
     {
+        // podman 4.3 turns an emptyDir into a named volume called like the pod's volume, so every app's "tmp" would be one
+        // shared volume; prefixing the workload keeps each pod's scratch space its own.
+        foreach (var volume in (spec["volumes"] as JsonArray ?? []).OfType<JsonObject>().Where(v => v["emptyDir"] is not null && !v["name"]!.GetValue<string>().StartsWith(workload + "-", StringComparison.Ordinal)))
+        {
+            var old = volume["name"]!.GetValue<string>();
+            volume["name"] = $"{workload}-{old}";
+            foreach (var list in new[] { "containers", "initContainers" })
+                foreach (var mount in (spec[list] as JsonArray ?? []).OfType<JsonObject>().SelectMany(c => (c["volumeMounts"] as JsonArray ?? []).OfType<JsonObject>()))
+                    if (mount["name"]?.GetValue<string>() == old) mount["name"] = $"{workload}-{old}";
+        }
         foreach (var key in new[] { "serviceAccountName", "serviceAccount", "automountServiceAccountToken", "imagePullSecrets" }) spec.Remove(key);
         foreach (var list in new[] { "containers", "initContainers" })
             foreach (var c in spec[list] as JsonArray ?? [])

@@ -57,20 +57,23 @@ public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task A_release_whose_image_cannot_be_pulled_fails_Deploy_and_is_rolled_back()
+    public async Task A_release_whose_image_cannot_be_pulled_fails_Deploy_and_is_rolled_back_including_the_pods_it_did_start()
     {
-        var port = TestImage.FreePort();
+        var (port, alphaPort) = (TestImage.FreePort(), TestImage.FreePort());
+        var alpha = new DeployImage("alpha", fixture.Image.Reference, fixture.Image.Digest);
+        RenderedManifests TwoApps(DeployImage web) => RenderedManifests.Parse(
+            LocalRuntimeFixture.Rendered("alpha", alpha.Pinned, alphaPort) + "\n" + LocalRuntimeFixture.Rendered("web", web.Pinned, port), "test release");
         var deployment = fixture.NewDeployment("pull");
-        await deployment.DeployAsync(Release(port), [fixture.Web], fixture.Verified(fixture.Web), rollback: true, Ct);
-        // Signed and verified, but gone from the registry: the runtime cannot pull it.
+        await deployment.DeployAsync(TwoApps(fixture.Web), [alpha, fixture.Web], fixture.Verified(alpha, fixture.Web), rollback: true, Ct);
+        // Signed and verified, but gone from the registry: kube play starts alpha, then cannot pull web.
         var missing = new DeployImage("web", fixture.Image.Reference, "sha256:" + new string('0', 64));
 
         var failure = await Assert.ThrowsAsync<ReleaseFailedException>(() =>
-            deployment.DeployAsync(Release(port, image: missing), [missing], fixture.Verified(missing), rollback: true, Ct));
+            deployment.DeployAsync(TwoApps(missing), [alpha, missing], fixture.Verified(alpha, missing), rollback: true, Ct));
 
         Assert.Contains("ErrImagePull", failure.Message);
         Assert.Contains("rolled back to revision 1", failure.Message);
-        var report = await deployment.VerifyAsync([fixture.Web], Endpoints(port), null, Deadline, rollback: false, Ct);
+        var report = await deployment.VerifyAsync([alpha, fixture.Web], [.. Endpoints(port), new("alpha", alphaPort, "/readyz")], null, Deadline, rollback: false, Ct);
         Assert.True(report.Passed, report.Summary);
     }
 
