@@ -44,10 +44,10 @@ public sealed class Podman(ResolvedTool tool, PodmanStorage storage) : ToolWrapp
     public Task<ToolResult> KubeDownAsync(string manifests, CancellationToken cancellation = default) =>
         Call(["kube", "down", manifests], requireSuccess: false, cancellation, TimeSpan.FromMinutes(2));
 
-    /// <summary>Removes these pods by exact name (with their containers); names that do not exist are ignored.</summary>
+    /// <summary>Removes these pods by exact name (with their containers, after 3 s of SIGTERM); names that do not exist are ignored.</summary>
     public Task<ToolResult> RemovePodsAsync(IReadOnlyList<string> names, CancellationToken cancellation = default) =>
         names.Count == 0 ? Task.FromResult(new ToolResult(Tool.Name, [], 0, "", "", TimeSpan.Zero))
-            : Call(["pod", "rm", "--force", "--ignore", .. names], requireSuccess: false, cancellation, TimeSpan.FromMinutes(2));
+            : Call(["pod", "rm", "--force", "--ignore", "--time", "3", .. names], requireSuccess: false, cancellation, TimeSpan.FromMinutes(2));
 
     /// <summary>JSON array of the pods (<c>podman pod ps --format json</c>).</summary>
     public async Task<string> PodsJsonAsync(CancellationToken cancellation = default) =>

@@ -33,7 +33,8 @@ public sealed class LocalRuntimeFixture : IAsyncLifetime
         return deployment;
     }
 
-    public DeployImage Web => new("web", Image.Reference, Image.Digest);
+    /// <summary>The test image deployed as app <paramref name="name"/> (its Deployment, labels and Secret carry that name).</summary>
+    public DeployImage App(string name) => new(name, Image.Reference, Image.Digest);
 
     public IReadOnlyList<SignatureVerdict> Verified(params DeployImage[] images) =>
         images.Select(i => new SignatureVerdict(i.Digest, true, "test: signature checked")).ToList();
