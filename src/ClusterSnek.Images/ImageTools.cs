@@ -13,7 +13,7 @@ public sealed class ImageTools(Toolchain toolchain, AbsolutePath workDirectory, 
     public async Task<Podman> PodmanAsync(CancellationToken cancellation)
     {
         await toolchain.ResolveAsync(ToolPins.Runc, cancellation);
-        return new(await toolchain.ResolveAsync(ToolPins.Podman, cancellation), workDirectory / "podman" / "root", workDirectory / "podman" / "run");
+        return new(await toolchain.ResolveAsync(ToolPins.Podman, cancellation), PodmanStorage.Under(workDirectory / "podman"));
     }
 
     public async Task<BaseImageTools> BaseAsync(CancellationToken cancellation) =>

@@ -71,7 +71,7 @@ public sealed class SmokeTest(Podman podman)
 
     async Task<string> LastLogAsync(string container, CancellationToken cancellation)
     {
-        var logs = await podman.LogsAsync(container, cancellation);
-        return (logs.StandardOutput + logs.StandardError).Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()?.Trim() ?? "(none)";
+        var logs = await podman.LogsAsync(container, 30, cancellation);
+        return logs.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()?.Trim() ?? "(none)";
     }
 }

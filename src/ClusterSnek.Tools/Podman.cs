@@ -2,6 +2,24 @@ using System.Text.Json;
 
 namespace ClusterSnek.Tools;
 
+/// <summary>
+/// Where podman keeps its state for this project: its own storage (<c>--root</c>/<c>--runroot</c>) and a containers.conf,
+/// so ClusterSnek never touches the user's containers. The flags are the ones verified to run here (DESIGN.md).
+/// </summary>
+public sealed record PodmanStorage(string Root, string RunRoot, string ContainersConf)
+{
+    /// <summary>Storage under <paramref name="directory"/> (e.g. artifacts/podman), with the containers.conf written there.</summary>
+    public static PodmanStorage Under(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var conf = Path.Combine(directory, "containers.conf");
+        // Default ulimits fail in this kind of sandbox; explicit ones work (verified 2026-11-25).
+        const string text = "[containers]\ndefault_ulimits = [\"nofile=4096:4096\", \"nproc=4096:4096\"]\n";
+        if (!File.Exists(conf) || File.ReadAllText(conf) != text) File.WriteAllText(conf, text);
+        return new PodmanStorage(Path.Combine(directory, "root"), Path.Combine(directory, "runroot"), conf);
+    }
+}
+
 /// <summary>How to run one container for a smoke test.</summary>
 public sealed record PodmanRunSettings(string Image, string Name)
 {
@@ -15,30 +33,98 @@ public sealed record PodmanRunSettings(string Image, string Name)
 /// <summary>What <c>podman inspect</c> says about a running container's hardening.</summary>
 public sealed record ContainerHardening(string User, bool ReadOnlyRootfs, IReadOnlyList<string> CapAdd, IReadOnlyList<string> CapDrop, bool Running);
 
-/// <summary>
-/// Typed podman calls with the flags that work on this machine: runc, cgroupfs, file events, explicit ulimits,
-/// and the project's own storage (--root/--runroot).
-/// </summary>
-public sealed class Podman(ResolvedTool tool, string root, string runRoot) : ToolWrapper(tool)
+/// <summary>Typed podman calls against the project's own storage, with runc, cgroupfs and file events.</summary>
+public sealed class Podman(ResolvedTool tool, PodmanStorage storage) : ToolWrapper(tool)
 {
-    IEnumerable<string> Global => ["--root", root, "--runroot", runRoot, "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "file"];
+    public PodmanStorage Storage { get; } = storage;
 
+    Task<ToolResult> Call(IReadOnlyList<string> arguments, bool requireSuccess, CancellationToken cancellation, TimeSpan? timeout = null) =>
+        RunAsync([
+            "--root", Storage.Root, "--runroot", Storage.RunRoot,
+            "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "file",
+            .. arguments,
+        ], new ToolCallOptions
+        {
+            RequireSuccess = requireSuccess,
+            Timeout = timeout,
+            Environment = new Dictionary<string, string?> { ["CONTAINERS_CONF"] = Storage.ContainersConf },
+        }, cancellation);
+
+    /// <summary><c>podman kube play --network host</c>; a non-zero exit is returned, not thrown (the caller diagnoses it).</summary>
+    public Task<ToolResult> KubePlayAsync(string manifests, bool replace, bool tlsVerify, CancellationToken cancellation = default) =>
+        Call(["kube", "play", "--network", "host", $"--tls-verify={(tlsVerify ? "true" : "false")}", .. replace ? new[] { "--replace" } : [], manifests],
+            requireSuccess: false, cancellation, TimeSpan.FromMinutes(5));
+
+    /// <summary><c>podman kube down FILE</c>: removes exactly the pods that file describes.</summary>
+    public Task<ToolResult> KubeDownAsync(string manifests, CancellationToken cancellation = default) =>
+        Call(["kube", "down", manifests], requireSuccess: false, cancellation, TimeSpan.FromMinutes(2));
+
+    /// <summary>Removes these pods by exact name (with their containers, after 3 s of SIGTERM); names that do not exist are ignored.</summary>
+    public Task<ToolResult> RemovePodsAsync(IReadOnlyList<string> names, CancellationToken cancellation = default) =>
+        names.Count == 0 ? Task.FromResult(new ToolResult(Tool.Name, [], 0, "", "", TimeSpan.Zero))
+            : Call(["pod", "rm", "--force", "--ignore", "--time", "3", .. names], requireSuccess: false, cancellation, TimeSpan.FromMinutes(2));
+
+    /// <summary>JSON array of the pods (<c>podman pod ps --format json</c>).</summary>
+    public async Task<string> PodsJsonAsync(CancellationToken cancellation = default) =>
+        (await Call(["pod", "ps", "--format", "json"], requireSuccess: true, cancellation)).StandardOutput;
+
+    /// <summary>JSON array of <c>podman inspect</c> for the given containers (an empty list gives "[]").</summary>
+    public async Task<string> InspectJsonAsync(IReadOnlyList<string> containers, CancellationToken cancellation = default)
+    {
+        if (containers.Count == 0) return "[]";
+        var result = await Call(["container", "inspect", .. containers], requireSuccess: false, cancellation);
+        return result.StandardOutput.TrimStart().StartsWith('[') ? result.StandardOutput : "[]";
+    }
+
+    /// <summary>
+    /// Creates (or replaces) a podman secret from stdin, so the value never appears in arguments or logs. podman 4.3 has
+    /// no <c>secret create --replace</c>: an existing secret of that name is removed first.
+    /// </summary>
+    public async Task CreateSecretAsync(string name, string content, CancellationToken cancellation = default)
+    {
+        await Call(["secret", "rm", name], requireSuccess: false, cancellation);
+        await RunAsync([
+            "--root", Storage.Root, "--runroot", Storage.RunRoot, "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "file",
+            "secret", "create", name, "-",
+        ], new ToolCallOptions
+        {
+            StandardInput = content,
+            Environment = new Dictionary<string, string?> { ["CONTAINERS_CONF"] = Storage.ContainersConf },
+        }, cancellation);
+    }
+
+    /// <summary>Removes a podman secret by name; a secret that is already gone is not an error.</summary>
+    public Task<ToolResult> RemoveSecretAsync(string name, CancellationToken cancellation = default) =>
+        Call(["secret", "rm", name], requireSuccess: false, cancellation);
+
+    /// <summary>Names of the podman secrets in this storage.</summary>
+    public async Task<IReadOnlyList<string>> SecretNamesAsync(CancellationToken cancellation = default) =>
+        (await Call(["secret", "ls", "--format", "{{.Name}}"], requireSuccess: true, cancellation)).StandardOutput
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>The last <paramref name="lines"/> lines a container printed (stdout and stderr).</summary>
+    public async Task<string> LogsAsync(string container, int lines, CancellationToken cancellation = default)
+    {
+        var result = await Call(["logs", "--tail", lines.ToString(System.Globalization.CultureInfo.InvariantCulture), container], requireSuccess: false, cancellation);
+        return (result.StandardOutput + result.StandardError).TrimEnd();
+    }
+
+    /// <summary><c>podman run --detach</c> hardened as the chart runs it (read-only, uid, no capabilities, host network).</summary>
     public async Task<string> RunDetachedAsync(PodmanRunSettings s, CancellationToken cancellation = default)
     {
-        var args = new List<string>(Global) { "run", "--detach", "--name", s.Name, "--tls-verify=false",
-            "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096" };
+        var args = new List<string> { "run", "--detach", "--name", s.Name, "--tls-verify=false", "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096" };
         if (s.User is not null) args.AddRange(["--user", s.User]);
         if (s.ReadOnly) args.Add("--read-only");
         if (s.DropAllCapabilities) args.AddRange(["--cap-drop", "ALL"]);
         if (s.HostNetwork) args.AddRange(["--network", "host"]);
         foreach (var (k, v) in s.Environment) args.AddRange(["--env", $"{k}={v}"]);
         args.Add(s.Image);
-        return (await RunAsync(args, null, cancellation)).StandardOutput.Trim();
+        return (await Call(args, requireSuccess: true, cancellation, TimeSpan.FromMinutes(3))).StandardOutput.Trim();
     }
 
     public async Task<ContainerHardening> InspectAsync(string container, CancellationToken cancellation = default)
     {
-        var result = await RunAsync([.. Global, "inspect", "--type", "container", container], null, cancellation);
+        var result = await Call(["inspect", "--type", "container", container], requireSuccess: true, cancellation);
         using var doc = JsonDocument.Parse(result.StandardOutput);
         var c = doc.RootElement[0];
         var host = c.GetProperty("HostConfig");
@@ -51,11 +137,9 @@ public sealed class Podman(ResolvedTool tool, string root, string runRoot) : Too
 
     /// <summary>The main process's uid as the host sees it (podman top huser; works without a shell in the image).</summary>
     public Task<ToolResult> TopAsync(string container, CancellationToken cancellation = default) =>
-        RunAsync([.. Global, "top", container, "huser", "args"], new ToolCallOptions { RequireSuccess = false }, cancellation);
+        Call(["top", container, "huser", "args"], requireSuccess: false, cancellation);
 
-    public Task<ToolResult> LogsAsync(string container, CancellationToken cancellation = default) =>
-        RunAsync([.. Global, "logs", "--tail", "30", container], new ToolCallOptions { RequireSuccess = false }, cancellation);
-
+    /// <summary>Removes a container (after 5 s of SIGTERM); one that is already gone is not an error.</summary>
     public Task<ToolResult> RemoveAsync(string container, CancellationToken cancellation = default) =>
-        RunAsync([.. Global, "rm", "--force", "--time", "5", container], new ToolCallOptions { RequireSuccess = false }, cancellation);
+        Call(["rm", "--force", "--ignore", "--time", "5", container], requireSuccess: false, cancellation);
 }

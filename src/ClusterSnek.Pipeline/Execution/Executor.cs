@@ -128,7 +128,7 @@ internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCa
         finally
         {
             clock.Stop();
-            if (status is TargetStatus.Cached or TargetStatus.Skipped) Log.Information("{Status}: {Reason}", status, reason);
+            if (status is TargetStatus.Cached or TargetStatus.Skipped) Log.Information("{Status}: {Reason}", status.ToString(), reason);
             output.End(scope);
             lock (gate) if (status == TargetStatus.Failed && !node.Definition.Proceed) stopping = true;
             Finish(node, status, clock.Elapsed, reason, started);

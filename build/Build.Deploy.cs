@@ -1,0 +1,110 @@
+using ClusterSnek.Kube;
+using ClusterSnek.Pipeline;
+using ClusterSnek.Stack;
+using ClusterSnek.Tools;
+
+// Deploy → Verify (triggered), Rollback and Down standalone. Logic: src/ClusterSnek.Kube (docs/deploy.md).
+partial class Build
+{
+    [Parameter("kubeconfig context to deploy to; without it Deploy runs the release on the podman local runtime")]
+    public string? KubeContext { get; set; }
+
+    [Parameter("Leave a release that fails Deploy or Verify as it is instead of rolling back")]
+    public bool NoRollback { get; set; }
+
+    [Parameter("Seconds Deploy and Verify wait for the release to be ready")]
+    public int Timeout { get; set; } = 120;
+
+    [Parameter("Revision Rollback returns to (default: the previous good one)")]
+    public int Revision { get; set; }
+
+    [Parameter("Path of the end-to-end call on the entry service (frontend → backend → ai-agent → mcp-server)")]
+    public string ChainPath { get; set; } = ChainProbe.DefaultPath;
+
+    [Parameter("OpenAI-compatible endpoint (or kubectl-ai) for an optional AI reading of a failed release; off by default")]
+    public string? AiEndpoint { get; set; }
+
+    [Parameter("API key for --ai-endpoint"), Secret]
+    public string? AiKey { get; set; }
+
+    [Parameter("Model asked at --ai-endpoint")]
+    public string AiModel { get; set; } = "gpt-4o-mini";
+
+    EnvironmentSpec DeployEnvironment => Manifest.Environment(Env);
+    AbsolutePath ReleaseDirectory => ArtifactsDirectory / "releases" / Env;
+    IReadOnlyList<DeployImage> RunImages => DeployInputs.Images(RunRecord.Current, PipelineJson);
+    static readonly HttpClient http = new();
+
+    Target Deploy => _ => _
+        .Description("Install or upgrade the release (cluster with --kube-context, else the podman local runtime); only verified images start")
+        // TODO(lead): .DependsOn(Sign, PolicyTest) once those targets are merged; VerifySignatures feeds SignatureVerdicts below.
+        .Requires(new KubeContextRequirement(() => KubeContext))
+        .Triggers(Verify)
+        .Executes(async ct =>
+        {
+            var images = RunImages;
+            var verdicts = SignatureVerdicts();
+            // The gate runs before rendering or any runtime call: unsigned or unverified images never start.
+            SignatureGate.Require(images, verdicts);
+            var rendered = await RenderReleaseAsync(images, ct);
+            if (KubeContext is null) await (await LocalAsync(ct)).DeployAsync(rendered, images, verdicts, rollback: !NoRollback, ct);
+            else await (await ClusterAsync(ct)).DeployAsync(rendered, images, verdicts, ct);
+        });
+
+    Target Rollback => _ => _
+        .Description("Return the release to the previous good revision (or --revision N)")
+        .Requires(new KubeContextRequirement(() => KubeContext))
+        .Executes(async ct =>
+        {
+            int? revision = Revision > 0 ? Revision : null;
+            if (KubeContext is null) await (await LocalAsync(ct)).Runtime.RollbackAsync(revision, "requested", ct);
+            else await (await ClusterAsync(ct)).Release.RollbackAsync(revision, ct);
+        });
+
+    Target Down => _ => _
+        .Description("Remove what Deploy started on the local runtime (podman kube down of the current revision)")
+        .Executes(async ct =>
+        {
+            if (KubeContext is not null) throw new UsageException("Down removes the local runtime's release; on a cluster run: helm uninstall " + Manifest.Chart.Release + " -n " + DeployEnvironment.Namespace);
+            await (await LocalAsync(ct)).Runtime.DownAsync(ct);
+        });
+
+    /// <summary>
+    /// Signature verdicts per digest. TODO(lead): take them from VerifySignatures (issue 8) once merged; until then the
+    /// verdicts recorded in pipeline.json images[].signature.verified are used, and an image without one is refused.
+    /// </summary>
+    IReadOnlyList<SignatureVerdict> SignatureVerdicts() => DeployInputs.RecordedVerdicts(RunRecord.Current, PipelineJson);
+
+    /// <summary>helm template of the umbrella chart with the env's values and this run's digests (TODO(lead): or PackageCharts' output).</summary>
+    async Task<RenderedManifests> RenderReleaseAsync(IReadOnlyList<DeployImage> images, CancellationToken ct)
+    {
+        var chart = RootDirectory / Manifest.Chart.Path;
+        if (!File.Exists(chart / "Chart.yaml"))
+            throw new InvalidOperationException($"{Manifest.Chart.Path}/Chart.yaml not found: clustersnek.yaml chart.path must point at the umbrella chart.");
+        var runValues = DeployInputs.WriteRunValues(ReleaseDirectory / "run-values.yaml", images, localRuntime: KubeContext is null);
+        var yaml = await new Helm(await Toolchain.ResolveAsync(ToolPins.Helm, ct)).TemplateAsync(s => s with
+        {
+            Release = Manifest.Chart.Release, Chart = chart, Namespace = DeployEnvironment.Namespace,
+            ValuesFiles = [RootDirectory / DeployEnvironment.ValuesFile, runValues],
+        }, ct);
+        return RenderedManifests.Parse(yaml, $"helm template {Manifest.Chart.Path}");
+    }
+
+    async Task<LocalDeployment> LocalAsync(CancellationToken ct)
+    {
+        await Toolchain.ResolveAsync(ToolPins.Runc, ct);
+        await Toolchain.ResolveAsync(ToolPins.Catatonit, ct);
+        var podman = new Podman(await Toolchain.ResolveAsync(ToolPins.Podman, ct), PodmanStorage.Under(ArtifactsDirectory / "podman"));
+        return new LocalDeployment(podman, ArtifactsDirectory, Env, DeployEnvironment.Namespace, http);
+    }
+
+    async Task<ClusterDeployment> ClusterAsync(CancellationToken ct)
+    {
+        var client = await ClusterRelease.ConnectAsync(KubeContext, cancellation: ct);
+        var helm = new HelmRelease(await Toolchain.ResolveAsync(ToolPins.Helm, ct));
+        var runValues = ReleaseDirectory / "run-values.yaml";
+        return new ClusterDeployment(helm, new ClusterTarget(KubeContext, DeployEnvironment.Namespace, Manifest.Chart.Release, RootDirectory / Manifest.Chart.Path,
+            [RootDirectory / DeployEnvironment.ValuesFile, .. File.Exists(runValues) ? new[] { (string)runValues } : []],
+            new Dictionary<string, string>(), TimeSpan.FromSeconds(Timeout)), client);
+    }
+}

@@ -1,0 +1,45 @@
+using ClusterSnek.Charts;
+using ClusterSnek.Pipeline;
+using ClusterSnek.Policies;
+using ClusterSnek.Tools;
+
+partial class Build
+{
+    [Parameter("Extra values file layered over the environment's for PolicyTest (repeatable)")]
+    public string[]? Values { get; set; }
+
+    [Parameter("Check these Kubernetes manifests (a file or folder) with the project's policies instead of the chart")]
+    public AbsolutePath? Manifests { get; set; }
+
+    IReadOnlyList<string> UserValuesFiles => (Values ?? []).Select(v => Path.GetFullPath(v, RootDirectory)).ToList();
+
+    /// <summary>
+    /// Every environment, unless --env (or CLUSTERSNEK_ENV) narrows it. The "Env" in .nuke/parameters.json is the default
+    /// environment for deploying, so it does not narrow a policy check.
+    /// </summary>
+    IReadOnlyList<PolicyEnvironment> PolicyEnvironments =>
+        Manifest.Environments
+            .Where(e => ParameterSources.GetValueOrDefault("Env") is not (ParameterSource.CommandLine or ParameterSource.Environment)
+                        || e.Name.Equals(Env, StringComparison.OrdinalIgnoreCase))
+            .Select(e => new PolicyEnvironment(e.Name, e.Namespace, RootDirectory / e.ValuesFile)).ToList();
+
+    Target PolicyTest => _ => _
+        .Description("Render the chart per environment with this run's image digests; check it with trivy's built-in checks and policies/ (Rego)")
+        .DependsOn(PackageCharts)
+        .Requires(new PolicyInputs(() => UserValuesFiles, () => Manifests?.Value))
+        // Merge note: add .After(BuildImages) here once the images stage is in, so this run's digests are used.
+        .Executes(async ct =>
+        {
+            var helm = new Helm(await Toolchain.ResolveAsync(ToolPins.Helm, ct));
+            var trivy = new TrivyConfigScan(await Toolchain.ResolveAsync(ToolPins.Trivy, ct));
+            var catalog = PolicyCatalog.Load(RootDirectory / Manifest.Policies.Directory);
+            var exceptions = PolicyExceptionsFile.Load(RootDirectory / PolicyExceptionsFile.DefaultPath, DateOnly.FromDateTime(DateTime.UtcNow));
+            var output = ArtifactsDirectory / "policy";
+            var evaluator = new PolicyEvaluator(trivy, catalog, Manifest.Policies.AllowedRegistries, exceptions, output / "work");
+            await new PolicyGate(new ChartRenderer(helm), evaluator).RunAsync(new PolicyTestRequest(
+                RootDirectory / Manifest.Chart.Path, Manifest.Chart.Release, PolicyEnvironments,
+                UserValuesFiles, Manifests?.Value,
+                RunImages.Images(Run.Get<List<ImageRecord>>("images"), Manifest.Services.Select(s => s.Name)), null, output),
+                summaries => Run.Set("policies", summaries), ct);
+        });
+}

@@ -1,0 +1,92 @@
+using ClusterSnek.Images.Distribution;
+using ClusterSnek.Pipeline;
+using ClusterSnek.Supply;
+using ClusterSnek.Supply.Signing;
+using ClusterSnek.Tools;
+
+partial class Build
+{
+    [Parameter("Encrypted PKCS#8 private signing key, outside the repository (GenerateSigningKey writes it); without it a local development key signs")]
+    public AbsolutePath? SigningKey { get; set; }
+
+    [Parameter("Password of --signing-key")]
+    [Secret]
+    public string? SigningKeyPassword { get; set; }
+
+    [Parameter("Refuse the local development key: sign only with --signing-key (or keyless cosign); on when CI=true")]
+    public bool RequireSigningKey { get; set; } = Environment.GetEnvironmentVariable("CI") == "true";
+
+    [Parameter("Public key VerifySignatures checks against (default: pipeline.json signing.publicKey, else clustersnek.yaml signing.publicKey)")]
+    public AbsolutePath? SigningPublicKey { get; set; }
+
+    Target Sign => _ => _
+        .Description("Sign each image digest (cosign format) and attach its SBOM and SLSA provenance as signed attestations")
+        .DependsOn(Scan, Sbom)
+        .Requires(new Check("signing key", () =>
+            SigningKey is not null && string.IsNullOrEmpty(SigningKeyPassword) ? "--signing-key is set but --signing-key-password is not (CLUSTERSNEK_SIGNING_KEY_PASSWORD)."
+            : RequireSigningKey && SigningKey is null && Keyless == SignerKind.Native ? "--require-signing-key: no --signing-key given and the development key is refused; pass --signing-key and --signing-key-password, or run ./build.sh GenerateSigningKey."
+            : null))
+        .Executes(async ct =>
+        {
+            var images = ReleaseImage.FromRun(Run);
+            var provenance = ProvenanceFacts.FromRun(Run, "Sign");
+            if (Keyless == SignerKind.CosignKeyless)
+            {
+                await new KeylessSignStage(CosignTool(), SbomDirectory, ArtifactsDirectory / "signing").RunAsync(images, provenance, ct);
+                return;
+            }
+            using var identity = SigningIdentityFor();
+            using var registry = new RegistryClient(DockerConfigCredentials.Load());
+            await new SignStage(registry, identity, SbomDirectory, RootDirectory).RunAsync(images, provenance, ct);
+        });
+
+    Target VerifySignatures => _ => _
+        .Description("Fail closed unless every release image's signature and attestations verify with the public key")
+        .After(Sign)
+        .Executes(async ct =>
+        {
+            if (Run.Get<System.Text.Json.Nodes.JsonObject>("signing")?["signer"]?.GetValue<string>() == "cosign-keyless")
+            {
+                var repository = Environment.GetEnvironmentVariable("GITHUB_REPOSITORY")
+                    ?? throw new SigningException("These images were signed keyless on GitHub Actions; verify them there (GITHUB_REPOSITORY names the identity), or re-sign with a key.");
+                await KeylessSignStage.VerifyAsync(CosignTool(), ReleaseImage.FromRun(Run), $"^https://github.com/{repository}/", ct);
+                return;
+            }
+            using var key = PublicKey.Load(VerificationKeyPath());
+            using var registry = new RegistryClient(DockerConfigCredentials.Load());
+            await new VerifyStage(registry, key).RunAsync(ReleaseImage.FromRun(Run), ct);
+        });
+
+    Target GenerateSigningKey => _ => _
+        .Description("Write cosign.pub (commit it) and an encrypted private key outside the repository (--signing-key, --signing-key-password)")
+        .Requires(() => SigningKey)
+        .Requires(() => SigningKeyPassword)
+        .Executes(() =>
+        {
+            var pub = KeyStore.Generate(RootDirectory, RootDirectory / Manifest.Signing.PublicKey, SigningKey!, SigningKeyPassword!);
+            Serilog.Log.Information("Wrote {Public} (commit it) and {Private}; key id {KeyId}", Manifest.Signing.PublicKey, SigningKey, pub.KeyId);
+        });
+
+    // cosign is not pinned (not obtainable here); the one on PATH is used as found.
+    static CosignCli CosignTool() => new(new ResolvedTool(new ToolPin("cosign", "2", new DebianSource("cosign"), null, ["version"]), "PATH",
+        Toolchain.FindOnPath("cosign") ?? throw new SigningException("cosign is not on PATH; keyless signing and verification need it."), "PATH"));
+
+    SignerKind Keyless => CosignCli.Choose(Toolchain.FindOnPath("cosign") is not null, SigningKey is not null, Environment.GetEnvironmentVariable);
+
+    SigningIdentity SigningIdentityFor()
+    {
+        var identity = KeyStore.Resolve(RootDirectory, Manifest.Signing.PublicKey, SigningKey?.Value, SigningKeyPassword, Manifest.Signing.DevelopmentKeyDirectory, RequireSigningKey);
+        SignStage.RecordSigning(identity, RootDirectory, "native");
+        return identity;
+    }
+
+    string VerificationKeyPath()
+    {
+        if (SigningPublicKey is not null) return SigningPublicKey;
+        var recorded = Run.Get<System.Text.Json.Nodes.JsonObject>("signing")?["publicKey"]?.GetValue<string>();
+        if (recorded is not null) return Path.IsPathRooted(recorded) ? recorded : RootDirectory / recorded;
+        var committed = RootDirectory / Manifest.Signing.PublicKey;
+        if (File.Exists(committed) || RequireSigningKey) return committed;
+        return Path.Combine(KeyStore.ExpandHome(Manifest.Signing.DevelopmentKeyDirectory), KeyStore.PublicKeyFile);
+    }
+}

@@ -1,0 +1,96 @@
+{{- define "common.deployment" -}}
+{{- $name := include "common.name" . -}}
+{{- $svc := include "common.service" . | fromYaml -}}
+{{- $g := .Values.global -}}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ $name }}
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- include "common.labels" . | nindent 4 }}
+spec:
+  replicas: {{ include "common.replicas" . }}
+  revisionHistoryLimit: 5
+  selector:
+    matchLabels:
+      {{- include "common.selectorLabels" . | nindent 6 }}
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxUnavailable: 0
+      maxSurge: 1
+  template:
+    metadata:
+      labels:
+        {{- include "common.labels" . | nindent 8 }}
+    spec:
+      serviceAccountName: {{ $name }}
+      automountServiceAccountToken: {{ .Values.rbac.enabled }}
+      enableServiceLinks: false
+      hostNetwork: {{ .Values.hostNetwork }}
+      hostPID: false
+      hostIPC: false
+      securityContext:
+        {{- toYaml .Values.podSecurityContext | nindent 8 }}
+      containers:
+        - name: {{ $name }}
+          image: {{ include "common.image" . }}
+          imagePullPolicy: IfNotPresent
+          {{- if not $g.localRuntime }}
+          ports:
+            - name: http
+              containerPort: {{ $svc.port }}
+              protocol: TCP
+          {{- end }}
+          env:
+            - name: ASPNETCORE_HTTP_PORTS
+              value: {{ $svc.port | quote }}
+            - name: CLUSTERSNEK_SERVICE
+              value: {{ $name | quote }}
+            {{- range $dep := $svc.dependsOn | default list }}
+            {{- $target := index $g.services $dep }}
+            - name: {{ printf "%s_URL" ($dep | upper | replace "-" "_") }}
+              value: {{ printf "http://%s:%v" (ternary "127.0.0.1" $dep $g.localRuntime) $target.port | quote }}
+            {{- end }}
+            {{- range $k, $v := .Values.env }}
+            - name: {{ $k }}
+              value: {{ $v | quote }}
+            {{- end }}
+          {{- if .Values.existingSecret }}
+          envFrom:
+            - secretRef:
+                name: {{ .Values.existingSecret }}
+          {{- end }}
+          securityContext:
+            {{- toYaml .Values.securityContext | nindent 12 }}
+          resources:
+            {{- toYaml .Values.resources | nindent 12 }}
+          {{- with .Values.probes }}
+          {{- if .startup.enabled }}
+          startupProbe:
+            httpGet: { path: {{ $svc.health | default "/healthz" }}, port: {{ $svc.port }} }
+            periodSeconds: {{ .startup.periodSeconds }}
+            failureThreshold: {{ .startup.failureThreshold }}
+          {{- end }}
+          {{- if .liveness.enabled }}
+          livenessProbe:
+            httpGet: { path: {{ $svc.health | default "/healthz" }}, port: {{ $svc.port }} }
+            periodSeconds: {{ .liveness.periodSeconds }}
+            failureThreshold: {{ .liveness.failureThreshold }}
+          {{- end }}
+          {{- if .readiness.enabled }}
+          readinessProbe:
+            httpGet: { path: {{ $svc.ready | default "/readyz" }}, port: {{ $svc.port }} }
+            periodSeconds: {{ .readiness.periodSeconds }}
+            failureThreshold: {{ .readiness.failureThreshold }}
+          {{- end }}
+          {{- end }}
+          volumeMounts:
+            - name: tmp
+              mountPath: /tmp
+      volumes:
+        - name: tmp
+          emptyDir:
+            sizeLimit: {{ .Values.tmpSizeLimit }}
+{{- end -}}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Net.Http;
+using Serilog;
+
+namespace ClusterSnek.Kube;
+
+/// <summary>
+/// Verify on the local runtime: waits (up to a deadline) until every container runs and every service's ready path
+/// answers on its port, stops at once on a fatal state, then records each check with its evidence.
+/// </summary>
+public sealed class LocalVerifier(LocalRuntime runtime, HttpClient http)
+{
+    public async Task<VerificationReport> VerifyAsync(IReadOnlyList<DeployImage> expected, IReadOnlyList<ServiceEndpoint> endpoints, ChainProbe? chain,
+        string @namespace, TimeSpan deadline, CancellationToken cancellation = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var revision = runtime.History.Current ?? throw new InvalidOperationException($"Nothing is deployed under {runtime.History.Directory}; run Deploy first.");
+        var release = runtime.CurrentRelease()!;
+        var served = endpoints.Where(e => release.Workloads.Any(w => w.Service == e.Name)).ToList();
+
+        IReadOnlyList<LiveContainer> live;
+        Dictionary<string, ProbeResult> ready;
+        while (true)
+        {
+            live = await runtime.ObserveAsync(release.Workloads, cancellation);
+            ready = new Dictionary<string, ProbeResult>();
+            foreach (var e in served) ready[e.Name] = await ProbeAsync(e.Port, e.ReadyPath, cancellation);
+            var settled = live.Count > 0 && live.All(c => c.State == "running") && ready.Values.All(r => r.Ok);
+            if (settled || live.Any(c => c.IsFatal) || clock.Elapsed > deadline) break;
+            await Task.Delay(TimeSpan.FromMilliseconds(400), cancellation);
+        }
+
+        var checks = new List<VerificationCheck>(WorkloadChecks.Evaluate(release.Workloads, live, expected));
+        foreach (var e in served)
+            checks.Add(ready[e.Name].Ok
+                ? VerificationCheck.Pass("ready-endpoint", e.Name, ready[e.Name].Evidence)
+                : VerificationCheck.Fail("ready-endpoint", e.Name, ready[e.Name].Evidence + $" (waited {clock.Elapsed.TotalSeconds:0.0} s)"));
+        if (chain is not null && served.FirstOrDefault(e => e.Name == chain.Service) is { } entry)
+        {
+            var answer = await ProbeAsync(entry.Port, chain.Path, cancellation);
+            checks.Add(answer.Ok ? VerificationCheck.Pass("chain", chain.Service, answer.Evidence) : VerificationCheck.Fail("chain", chain.Service, answer.Evidence));
+        }
+        else if (chain is not null)
+            checks.Add(VerificationCheck.NotHere("chain", chain.Service, $"{chain.Service} is not part of this release"));
+        checks.AddRange(ClusterOnlyChecks.NotCheckedLocally(@namespace));
+
+        var diagnosis = new List<string>();
+        if (checks.Any(c => c.Outcome == CheckOutcome.Failed))
+        {
+            var evidence = new List<FailureEvidence>();
+            foreach (var c in live.Where(c => c.State != "running" || c.RestartCount > 0))
+                evidence.Add(new FailureEvidence(c.Service, c.Reason ?? c.State, $"exit code {c.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, {c.RestartCount} restarts",
+                    await runtime.LogTailAsync(c, 20, cancellation)));
+            diagnosis.AddRange(Diagnosis.Rank(checks, evidence));
+        }
+        var report = new VerificationReport("the local runtime", revision.Revision, checks, diagnosis, clock.Elapsed);
+        Log.Information("Verify revision {Revision}: {Summary}", revision.Revision, report.Summary);
+        return report;
+    }
+
+    sealed record ProbeResult(bool Ok, string Evidence);
+
+    async Task<ProbeResult> ProbeAsync(int port, string path, CancellationToken cancellation)
+    {
+        var url = $"http://127.0.0.1:{port}{path}";
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            timeout.CancelAfter(TimeSpan.FromSeconds(3));
+            using var response = await http.GetAsync(new Uri(url), timeout.Token);
+            var body = (await response.Content.ReadAsStringAsync(timeout.Token)).Trim();
+            var shown = body.Length > 120 ? body[..120] + "…" : body;
+            return new ProbeResult(response.IsSuccessStatusCode, $"GET {url} → {(int)response.StatusCode} {shown}".TrimEnd());
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellation.IsCancellationRequested)
+        {
+            return new ProbeResult(false, $"GET {url} → {(e is OperationCanceledException ? "timed out" : e.Message)}");
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text.Json;
+
+namespace ClusterSnek.Kube;
+
+/// <summary>Reads one element of <c>podman container inspect</c> as a <see cref="LiveContainer"/>: live state and security, not the chart's intent.</summary>
+public static class PodmanInspect
+{
+    public static LiveContainer ToLiveContainer(string service, string pod, JsonElement c)
+    {
+        var state = c.GetProperty("State");
+        var status = state.GetProperty("Status").GetString() ?? "unknown";
+        var oom = state.TryGetProperty("OOMKilled", out var o) && o.GetBoolean();
+        var exit = state.TryGetProperty("ExitCode", out var e) ? e.GetInt32() : 0;
+        var restarts = c.TryGetProperty("RestartCount", out var r) ? r.GetInt32() : 0;
+        // Kubernetes words for what podman shows, so the diagnosis reads the same on both runtimes.
+        string? reason = status switch
+        {
+            "running" => null,
+            _ when oom => "OOMKilled",
+            "exited" or "stopped" => "CrashLoopBackOff",
+            "created" or "configured" => "ContainerCreating",
+            _ => status,
+        };
+        var name = c.GetProperty("Name").GetString() ?? "";
+        var image = c.TryGetProperty("ImageName", out var n) ? n.GetString() ?? "" : "";
+        var digest = c.TryGetProperty("ImageDigest", out var d) ? d.GetString() : null;
+
+        var config = c.GetProperty("Config");
+        var host = c.GetProperty("HostConfig");
+        var user = config.TryGetProperty("User", out var u) ? u.GetString() : null;
+        long? uid = long.TryParse((user ?? "").Split(':')[0], out var parsed) ? parsed : null;
+        var securityOpt = host.TryGetProperty("SecurityOpt", out var so) && so.ValueKind == JsonValueKind.Array
+            ? so.EnumerateArray().Select(x => x.GetString() ?? "").ToList() : [];
+        var capAdd = host.TryGetProperty("CapAdd", out var ca) && ca.ValueKind == JsonValueKind.Array
+            ? ca.EnumerateArray().Select(x => x.GetString() ?? "").ToList() : [];
+        var effective = c.TryGetProperty("EffectiveCaps", out var ec) && ec.ValueKind == JsonValueKind.Array
+            ? ec.EnumerateArray().Select(x => x.GetString() ?? "").ToList() : [];
+        var privileged = host.TryGetProperty("Privileged", out var pr) && pr.GetBoolean();
+        // podman applies its default seccomp profile unless told seccomp=unconfined (or the container is privileged).
+        var seccomp = securityOpt.FirstOrDefault(s => s.StartsWith("seccomp=", StringComparison.Ordinal)) is { } opt
+            ? (opt.EndsWith("unconfined", StringComparison.Ordinal) ? "Unconfined" : "Localhost")
+            : privileged ? "Unconfined" : "RuntimeDefault";
+        var security = new LiveSecurity(uid,
+            host.TryGetProperty("ReadonlyRootfs", out var ro) && ro.GetBoolean(),
+            [.. capAdd, .. effective.Except(capAdd)],
+            privileged ? true : !securityOpt.Contains("no-new-privileges"),
+            seccomp);
+        return new LiveContainer(service, pod, name, image, digest, status, reason, status == "running", restarts, status == "running" ? null : exit, security);
+    }
+}

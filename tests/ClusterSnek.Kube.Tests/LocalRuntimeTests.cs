@@ -1,0 +1,118 @@
+namespace ClusterSnek.Kube.Tests;
+
+/// <summary>The podman local runtime end to end, for real: a real image from a real registry, run by podman kube play.</summary>
+[Collection("podman")]
+public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixture<LocalRuntimeFixture>
+{
+    static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    // Each test runs its own app name: pods are named after their Deployment, and the tests share one podman storage.
+    static RenderedManifests Release(DeployImage image, int port, string? www = null) =>
+        RenderedManifests.Parse(LocalRuntimeFixture.Rendered(image.Service, image.Pinned, port, www), "test release");
+
+    static IReadOnlyList<ServiceEndpoint> Endpoints(DeployImage image, int port) => [new(image.Service, port, "/readyz")];
+
+    [Fact]
+    public async Task A_deployed_release_passes_Verify_with_live_evidence_and_lists_cluster_checks_as_not_checked()
+    {
+        var port = TestImage.FreePort();
+        var web = fixture.App("web-verify");
+        var deployment = fixture.NewDeployment("dev");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await deployment.DeployAsync(Release(web, port), [web], fixture.Verified(web), rollback: true, Ct);
+        var deployed = clock.Elapsed;
+
+        var report = await deployment.VerifyAsync([web], Endpoints(web, port), new ChainProbe(web.Service, ChainProbe.DefaultPath), Deadline, rollback: true, Ct);
+
+        // Wall times for docs/performance.md (reported, never asserted).
+        TestContext.Current.TestOutputHelper?.WriteLine($"Deploy {deployed.TotalMilliseconds:0} ms, Verify {(clock.Elapsed - deployed).TotalMilliseconds:0} ms");
+        Assert.True(report.Passed, report.Summary);
+        Assert.Contains(report.Checks, c => c is { Check: "image-digest", Outcome: CheckOutcome.Passed } && c.Evidence.Contains(fixture.Image.Digest));
+        Assert.Contains(report.Checks, c => c is { Check: "security-context", Outcome: CheckOutcome.Passed } && c.Evidence.StartsWith("uid 65532, read-only rootfs"));
+        Assert.Contains(report.Checks, c => c is { Check: "ready-endpoint", Outcome: CheckOutcome.Passed } && c.Evidence.Contains($"127.0.0.1:{port}/readyz → 200"));
+        Assert.Contains(report.Checks, c => c is { Check: "chain", Outcome: CheckOutcome.Passed });
+        var manifests = await File.ReadAllTextAsync(deployment.Runtime.History.ManifestsOf(1), Ct);
+        Assert.DoesNotContain(LocalRuntimeFixture.SecretValue, manifests);
+        Assert.DoesNotContain(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(LocalRuntimeFixture.SecretValue)), manifests);
+        Assert.Equal(ClusterOnlyChecks.Names.Order(), report.Checks.Where(c => c.Outcome == CheckOutcome.NotChecked).Select(c => c.Check).Order());
+    }
+
+    [Fact]
+    public async Task A_release_failing_readiness_is_rolled_back_and_the_previous_revision_answers_again()
+    {
+        var port = TestImage.FreePort();
+        var web = fixture.App("web-ready");
+        var deployment = fixture.NewDeployment("staging");
+        await deployment.DeployAsync(Release(web, port), [web], fixture.Verified(web), rollback: true, Ct);
+        await deployment.VerifyAsync([web], Endpoints(web, port), null, Deadline, rollback: true, Ct);
+
+        await deployment.DeployAsync(Release(web, port, www: "/nothing-here"), [web], fixture.Verified(web), rollback: true, Ct);
+        var failure = await Assert.ThrowsAsync<ReleaseFailedException>(() =>
+            deployment.VerifyAsync([web], Endpoints(web, port), null, TimeSpan.FromSeconds(8), rollback: true, Ct));
+
+        Assert.Contains("Verify failed for revision 2", failure.Message);
+        Assert.Contains("rolled back to revision 1, which verifies again", failure.Message);
+        Assert.Equal(1, deployment.Runtime.History.Current!.Revision);
+        Assert.Equal(RevisionStatus.Failed, deployment.Runtime.History.Read(2).Status);
+        using var answer = await fixture.Http.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"), Ct);
+        Assert.True(answer.IsSuccessStatusCode);
+    }
+
+    [Fact]
+    public async Task A_release_whose_image_cannot_be_pulled_fails_Deploy_and_is_rolled_back_including_the_pods_it_did_start()
+    {
+        var (port, alphaPort) = (TestImage.FreePort(), TestImage.FreePort());
+        var alpha = fixture.App("alpha-pull");
+        var web = fixture.App("web-pull");
+        RenderedManifests TwoApps(DeployImage image) => RenderedManifests.Parse(
+            LocalRuntimeFixture.Rendered(alpha.Service, alpha.Pinned, alphaPort) + "\n" + LocalRuntimeFixture.Rendered(web.Service, image.Pinned, port), "test release");
+        var deployment = fixture.NewDeployment("pull");
+        await deployment.DeployAsync(TwoApps(web), [alpha, web], fixture.Verified(alpha, web), rollback: true, Ct);
+        // Signed and verified, but gone from the registry: kube play starts alpha, then cannot pull web.
+        var missing = new DeployImage(web.Service, fixture.Image.Reference, "sha256:" + new string('0', 64));
+
+        var failure = await Assert.ThrowsAsync<ReleaseFailedException>(() =>
+            deployment.DeployAsync(TwoApps(missing), [alpha, missing], fixture.Verified(alpha, missing), rollback: true, Ct));
+
+        Assert.Contains("ErrImagePull", failure.Message);
+        Assert.Contains("rolled back to revision 1", failure.Message);
+        var report = await deployment.VerifyAsync([alpha, web], [.. Endpoints(web, port), new(alpha.Service, alphaPort, "/readyz")], null, Deadline, rollback: false, Ct);
+        Assert.True(report.Passed, report.Summary);
+    }
+
+    [Fact]
+    public async Task A_second_deploy_of_the_same_release_creates_no_new_revision()
+    {
+        var port = TestImage.FreePort();
+        var web = fixture.App("web-same");
+        var deployment = fixture.NewDeployment("same");
+        var first = await deployment.DeployAsync(Release(web, port), [web], fixture.Verified(web), rollback: true, Ct);
+
+        var second = await deployment.DeployAsync(Release(web, port), [web], fixture.Verified(web), rollback: true, Ct);
+
+        Assert.True(first.Changed);
+        Assert.False(second.Changed);
+        Assert.Equal(first.Revision.Revision, second.Revision.Revision);
+        Assert.Single(deployment.Runtime.History.All());
+    }
+
+    [Fact]
+    public async Task Down_removes_the_pods_Deploy_started_and_nothing_answers_afterwards()
+    {
+        var port = TestImage.FreePort();
+        var web = fixture.App("web-down");
+        var deployment = fixture.NewDeployment("down");
+        var outcome = await deployment.DeployAsync(Release(web, port), [web], fixture.Verified(web), rollback: true, Ct);
+        var workloads = deployment.Runtime.CurrentRelease()!.Workloads;
+        Assert.NotEmpty(await deployment.Runtime.ObserveAsync(workloads, Ct));
+
+        var removed = await deployment.Runtime.DownAsync(Ct);
+
+        Assert.Equal(outcome.Revision.Revision, removed!.Revision);
+        Assert.Empty(await deployment.Runtime.ObserveAsync(workloads, Ct));
+        Assert.Null(deployment.Runtime.History.Current);
+        Assert.DoesNotContain("web-down-db", await fixture.Podman.SecretNamesAsync(Ct));
+        await Assert.ThrowsAsync<HttpRequestException>(() => fixture.Http.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"), Ct));
+    }
+}

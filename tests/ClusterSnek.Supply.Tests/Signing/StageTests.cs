@@ -1,0 +1,67 @@
+using ClusterSnek.Images.Distribution;
+using ClusterSnek.Pipeline;
+using ClusterSnek.Supply.Signing;
+
+namespace ClusterSnek.Supply.Tests.Signing;
+
+/// <summary>The Sign and VerifySignatures stages over several images, against the real registry.</summary>
+[Collection("registry")]
+public sealed class StageTests(RegistryFixture registry) : IDisposable
+{
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+    readonly AbsolutePath root = new(Path.Combine(Path.GetTempPath(), "clustersnek-stage-" + Guid.NewGuid().ToString("N")[..8]));
+    readonly SigningKey key = SigningKey.Generate();
+
+    public void Dispose()
+    {
+        key.Dispose();
+        try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+    }
+
+    static ProvenanceFacts Facts => ProvenanceFacts.FromRun(null, "Sign", _ => null);
+
+    async Task<ReleaseImage> ImageAsync(string service, bool withSbom)
+    {
+        var (image, digest) = await registry.PushImageAsync("stage/" + service, "v1", new Dictionary<string, string> { ["svc"] = service });
+        var entry = new ReleaseImage(service, image.Name, digest.Value);
+        if (withSbom)
+        {
+            (root / "sbom").CreateDirectory();
+            await File.WriteAllTextAsync(ClusterSnek.Supply.Sbom.SbomStage.FileFor(root / "sbom", entry), """{"bomFormat":"CycloneDX","specVersion":"1.5"}""", Ct);
+        }
+        return entry;
+    }
+
+    SignStage Signer => new(registry.Client, new SigningIdentity(key, root / "cosign.pub", false), root / "sbom", root);
+
+    [Fact]
+    public async Task A_missing_SBOM_stops_signing_before_anything_is_pushed()
+    {
+        var ready = await ImageAsync("ready", withSbom: true);
+        var missing = await ImageAsync("nosbom", withSbom: false);
+        var e = await Assert.ThrowsAsync<SigningException>(() => Signer.RunAsync([ready, missing], Facts, Ct));
+        Assert.StartsWith("nosbom: no SBOM at sbom/nosbom.cdx.json; run the Sbom target first", e.Message, StringComparison.Ordinal);
+        var (image, digest) = ready.Parse();
+        Assert.Null(await registry.Client.ResolveAsync(image.WithTag(CosignFormat.SignatureTag(digest)), Ct));
+    }
+
+    [Fact]
+    public async Task Verification_fails_closed_naming_each_unsigned_image()
+    {
+        var signed = await ImageAsync("signed", withSbom: true);
+        var unsigned = await ImageAsync("unsigned", withSbom: false);
+        await Signer.RunAsync([signed], Facts, Ct);
+        var e = await Assert.ThrowsAsync<SigningException>(() => new VerifyStage(registry.Client, key.Public).RunAsync([signed, unsigned], Ct));
+        Assert.StartsWith("Signature verification failed for 1 of 2 image(s): unsigned: ", e.Message, StringComparison.Ordinal);
+        Assert.Contains("no signature", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("signed: ", e.Message.Replace("unsigned: ", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Signing_an_image_that_is_not_in_the_registry_is_refused()
+    {
+        var image = new ImageReference(registry.Host, "stage/ghost");
+        var e = await Assert.ThrowsAsync<SigningException>(() => new ImageSigner(registry.Client, key).SignAsync(image, Digest.Compute("ghost"u8), [], Ct));
+        Assert.Contains("the image is not in the registry; nothing was signed", e.Message, StringComparison.Ordinal);
+    }
+}
