@@ -32,7 +32,7 @@ partial class Build
 
     EnvironmentSpec DeployEnvironment => Manifest.Environment(Env);
     AbsolutePath ReleaseDirectory => ArtifactsDirectory / "releases" / Env;
-    IReadOnlyList<DeployImage> RunImages => DeployInputs.Images(RunRecord.Current, PipelineJson);
+    IReadOnlyList<DeployImage> ReleaseImages => DeployInputs.Images(RunRecord.Current, PipelineJson);
     static readonly HttpClient http = new();
 
     Target Deploy => _ => _
@@ -42,7 +42,7 @@ partial class Build
         .Triggers(Verify)
         .Executes(async ct =>
         {
-            var images = RunImages;
+            var images = ReleaseImages;
             var verdicts = SignatureVerdicts();
             // The gate runs before rendering or any runtime call: unsigned or unverified images never start.
             SignatureGate.Require(images, verdicts);

@@ -18,7 +18,7 @@ partial class Build
                 if (KubeContext is null)
                 {
                     var local = await LocalAsync(ct);
-                    var expected = local.Runtime.History.Current?.Images ?? RunImages;
+                    var expected = local.Runtime.History.Current?.Images ?? ReleaseImages;
                     await local.VerifyAsync(expected, endpoints, chain, TimeSpan.FromSeconds(Timeout), rollback: !NoRollback, ct);
                 }
                 else
@@ -26,7 +26,7 @@ partial class Build
                     var cluster = await ClusterAsync(ct);
                     var workloads = await cluster.DeployedWorkloadsAsync(ct);
                     var revision = await cluster.Release.CurrentRevisionAsync(ct);
-                    await cluster.VerifyAsync(revision, workloads, RunImages, endpoints, chain, TimeSpan.FromSeconds(Timeout), rollback: !NoRollback, ct);
+                    await cluster.VerifyAsync(revision, workloads, ReleaseImages, endpoints, chain, TimeSpan.FromSeconds(Timeout), rollback: !NoRollback, ct);
                 }
                 Log.Information("Verify succeeded");
             }
