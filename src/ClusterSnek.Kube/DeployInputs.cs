@@ -23,16 +23,17 @@ public static class DeployInputs
     }
 
     /// <summary>
-    /// Signature verdicts recorded in images[].signature ({"verified": true, ...}). Until VerifySignatures runs in the chain,
-    /// an image without such a record has no verdict, and the gate refuses it.
+    /// Signature verdicts as VerifySignatures recorded them in images[].signatureVerification ({"passed": true, ...}):
+    /// an independent check against the public key, after signing. An image without such a record has no verdict,
+    /// and the gate refuses it (fail closed).
     /// </summary>
     public static IReadOnlyList<SignatureVerdict> RecordedVerdicts(RunRecord? run, string pipelineJson)
     {
         var images = run?.Get<JsonArray>("images") ?? (File.Exists(pipelineJson) ? JsonNode.Parse(File.ReadAllText(pipelineJson))?["images"] as JsonArray : null);
         return (images ?? []).OfType<JsonObject>()
-            .Where(i => i["digest"] is not null && i["signature"] is JsonObject)
-            .Select(i => new SignatureVerdict(i["digest"]!.GetValue<string>(), i["signature"]!["verified"]?.GetValueKind() == JsonValueKind.True,
-                i["signature"]!.ToJsonString()))
+            .Where(i => i["digest"] is not null && i["signatureVerification"] is JsonObject)
+            .Select(i => new SignatureVerdict(i["digest"]!.GetValue<string>(), i["signatureVerification"]!["passed"]?.GetValueKind() == JsonValueKind.True,
+                i["signatureVerification"]!.ToJsonString()))
             .ToList();
     }
 

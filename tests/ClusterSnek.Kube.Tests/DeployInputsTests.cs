@@ -16,11 +16,11 @@ public sealed class DeployInputsTests
     }
 
     [Fact]
-    public void Images_and_their_recorded_signature_verdicts_are_read_from_pipeline_json()
+    public void Images_and_the_verdicts_VerifySignatures_recorded_are_read_from_pipeline_json_and_signing_alone_is_no_verdict()
     {
         var file = PipelineJson($$$"""
-            [{"service":"backend","reference":"127.0.0.1:5000/clustersnek/backend","digest":"{{{Digest}}}","signature":{"verified":true,"keyId":"abc"}},
-             {"service":"frontend","reference":"127.0.0.1:5000/clustersnek/frontend","digest":"sha256:{{{new string('c', 64)}}}"},
+            [{"service":"backend","reference":"127.0.0.1:5000/clustersnek/backend","digest":"{{{Digest}}}","signature":{"verified":true,"keyId":"abc"},"signatureVerification":{"passed":true,"keyId":"abc"}},
+             {"service":"frontend","reference":"127.0.0.1:5000/clustersnek/frontend","digest":"sha256:{{{new string('c', 64)}}}","signature":{"verified":true}},
              {"service":"broken","reference":"127.0.0.1:5000/clustersnek/broken"}]
             """);
 
@@ -37,7 +37,7 @@ public sealed class DeployInputsTests
     [Fact]
     public void An_image_without_a_recorded_verification_is_refused_by_the_gate()
     {
-        var file = PipelineJson($$$"""[{"service":"frontend","reference":"127.0.0.1:5000/clustersnek/frontend","digest":"{{{Digest}}}","signature":{"verified":false}}]""");
+        var file = PipelineJson($$$"""[{"service":"frontend","reference":"127.0.0.1:5000/clustersnek/frontend","digest":"{{{Digest}}}","signature":{"verified":true},"signatureVerification":{"passed":false,"reasons":["signature bytes do not verify"]}}]""");
 
         var error = Assert.Throws<UnverifiedImageException>(() => SignatureGate.Require(DeployInputs.Images(null, file), DeployInputs.RecordedVerdicts(null, file)));
 
