@@ -1,21 +1,25 @@
 using ClusterSnek.Charts;
 using ClusterSnek.Pipeline;
+using ClusterSnek.Reports.Audit;
 using ClusterSnek.Tools;
 
 partial class Build
 {
-    [Parameter("OCI registry (host:port) PackageCharts pushes charts to, as oci://<registry>/charts; empty: package only")]
+    [Parameter("OCI registry (host:port) PackageCharts pushes charts to, as oci://<registry>/charts; default: --registry, else the embedded one")]
     public string? ChartRegistry { get; set; }
 
-    /// <summary>Where charts go. The lead wires the embedded registry's address here when the registry stage is merged.</summary>
-    IChartPublisher? ChartPublisher(Helm helm) =>
-        ChartRegistry is { Length: > 0 } registry ? OciChartPublisher.For(helm, registry) : null;
+    [Parameter("Package the charts without pushing them")]
+    public bool SkipChartPush { get; set; }
+
+    /// <summary>Where charts go: --chart-registry, else the image registry (the embedded one is started on first use).</summary>
+    async Task<IChartPublisher?> ChartPublisherAsync(Helm helm, CancellationToken ct) =>
+        SkipChartPush ? null : OciChartPublisher.For(helm, ChartRegistry is { Length: > 0 } registry ? registry : (await EnsureRegistryAsync(ct)).Address);
 
     Target PackageCharts => _ => _
         .Description("helm dependency build, lint --strict per environment, package into artifacts/charts/ (version + git sha), push to the registry")
         // Sources only: helm dependency build rewrites charts/clustersnek/charts/*.tgz and Chart.lock on every run.
         .Inputs("charts/**/*.yaml", "charts/**/*.json", "charts/**/*.tpl", "charts/**/.helmignore", "clustersnek.yaml")
-        .Inputs(() => [Run.Commit, ChartRegistry])
+        .Inputs(() => [Run.Commit, ChartRegistry ?? RegistryAddress, SkipChartPush.ToString()])
         .Outputs("artifacts/charts")
         .Executes(async ct =>
         {
@@ -24,7 +28,8 @@ partial class Build
                 RootDirectory / Manifest.Chart.Path,
                 Manifest.Environments.ToDictionary(e => e.Name, e => (string)(RootDirectory / e.ValuesFile)),
                 Manifest.Services.Select(s => s.Name).ToList(), Run.Commit, ArtifactsDirectory / "charts"), ct);
-            var pushed = ChartPublisher(helm) is { } publisher ? await publisher.PushAsync(chart, ct) : null;
+            var pushed = await ChartPublisherAsync(helm, ct) is { } publisher ? await publisher.PushAsync(chart, ct) : null;
+            if (pushed is not null) Audit(AuditAction.ChartPush, pushed, null);
             Run.Set("charts", new { chart.Name, chart.Version, package = Path.GetRelativePath(RootDirectory, chart.Path), lint = chart.LintedEnvironments, pushed });
         });
 }

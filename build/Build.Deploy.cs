@@ -1,5 +1,6 @@
 using ClusterSnek.Kube;
 using ClusterSnek.Pipeline;
+using ClusterSnek.Reports.Audit;
 using ClusterSnek.Stack;
 using ClusterSnek.Tools;
 
@@ -37,7 +38,7 @@ partial class Build
 
     Target Deploy => _ => _
         .Description("Install or upgrade the release (cluster with --kube-context, else the podman local runtime); only verified images start")
-        // TODO(lead): .DependsOn(Sign, PolicyTest) once those targets are merged; VerifySignatures feeds SignatureVerdicts below.
+        .DependsOn(Sign, PolicyTest, VerifySignatures)
         .Requires(new KubeContextRequirement(() => KubeContext))
         .Triggers(Verify)
         .Executes(async ct =>
@@ -47,8 +48,22 @@ partial class Build
             // The gate runs before rendering or any runtime call: unsigned or unverified images never start.
             SignatureGate.Require(images, verdicts);
             var rendered = await RenderReleaseAsync(images, ct);
-            if (KubeContext is null) await (await LocalAsync(ct)).DeployAsync(rendered, images, verdicts, rollback: !NoRollback, ct);
-            else await (await ClusterAsync(ct)).DeployAsync(rendered, images, verdicts, ct);
+            var subject = $"{Manifest.Chart.Release} ({Env}, {KubeContext ?? "local runtime"})";
+            try
+            {
+                if (KubeContext is null)
+                {
+                    await EnsureRegistryAsync(ct); // the local runtime pulls this run's digests from it
+                    await (await LocalAsync(ct)).DeployAsync(rendered, images, verdicts, rollback: !NoRollback, ct);
+                }
+                else await (await ClusterAsync(ct)).DeployAsync(rendered, images, verdicts, ct);
+            }
+            catch
+            {
+                Audit(AuditAction.Deploy, subject, null, AuditOutcome.Failed);
+                throw;
+            }
+            Audit(AuditAction.Deploy, subject, string.Join(",", images.Select(i => i.Digest)), AuditOutcome.Succeeded);
         });
 
     Target Rollback => _ => _
@@ -59,6 +74,7 @@ partial class Build
             int? revision = Revision > 0 ? Revision : null;
             if (KubeContext is null) await (await LocalAsync(ct)).Runtime.RollbackAsync(revision, "requested", ct);
             else await (await ClusterAsync(ct)).Release.RollbackAsync(revision, ct);
+            Audit(AuditAction.Rollback, $"{Manifest.Chart.Release} ({Env}) to {(revision is null ? "the previous good revision" : $"revision {revision}")}", null);
         });
 
     Target Down => _ => _

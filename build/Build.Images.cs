@@ -1,5 +1,6 @@
 using ClusterSnek.Images;
 using ClusterSnek.Pipeline;
+using ClusterSnek.Reports.Audit;
 
 // Images: the base image, one image per service of clustersnek.yaml, smoke-tested in podman, pushed and pinned by digest.
 partial class Build
@@ -58,6 +59,7 @@ partial class Build
             var images = await new ImageBuild(ImageTools).RunAsync(new ImageBuildRequest(RootDirectory, Manifest, await EnsureRegistryAsync(ct),
                 ImageSource.FromRun(RootDirectory, Run.Commit), Smoke: !SkipSmoke) { PublishEnvironment = PublishEnvironment() }, ct);
             Run.Set("images", images);
+            foreach (var image in images) Audit(AuditAction.ImagePush, $"{image.Reference}:{image.Tag}", image.Digest);
             Run.Conclude($"{images.Count} images pushed to {registryEndpoint}, tag {images.FirstOrDefault()?.Tag}");
         });
 

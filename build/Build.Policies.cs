@@ -1,5 +1,6 @@
 using ClusterSnek.Charts;
 using ClusterSnek.Pipeline;
+using ClusterSnek.Reports.Audit;
 using ClusterSnek.Policies;
 using ClusterSnek.Tools;
 
@@ -27,7 +28,7 @@ partial class Build
         .Description("Render the chart per environment with this run's image digests; check it with trivy's built-in checks and policies/ (Rego)")
         .DependsOn(PackageCharts)
         .Requires(new PolicyInputs(() => UserValuesFiles, () => Manifests?.Value))
-        // Merge note: add .After(BuildImages) here once the images stage is in, so this run's digests are used.
+        .After(BuildImages)
         .Executes(async ct =>
         {
             var helm = new Helm(await Toolchain.ResolveAsync(ToolPins.Helm, ct));
@@ -36,10 +37,12 @@ partial class Build
             var exceptions = PolicyExceptionsFile.Load(RootDirectory / PolicyExceptionsFile.DefaultPath, DateOnly.FromDateTime(DateTime.UtcNow));
             var output = ArtifactsDirectory / "policy";
             var evaluator = new PolicyEvaluator(trivy, catalog, Manifest.Policies.AllowedRegistries, exceptions, output / "work");
-            await new PolicyGate(new ChartRenderer(helm), evaluator).RunAsync(new PolicyTestRequest(
+            var results = await new PolicyGate(new ChartRenderer(helm), evaluator).RunAsync(new PolicyTestRequest(
                 RootDirectory / Manifest.Chart.Path, Manifest.Chart.Release, PolicyEnvironments,
                 UserValuesFiles, Manifests?.Value,
                 RunImages.Images(Run.Get<List<ImageRecord>>("images"), Manifest.Services.Select(s => s.Name)), null, output),
                 summaries => Run.Set("policies", summaries), ct);
+            foreach (var used in results.SelectMany(r => r.ExceptionsUsed.Select(e => $"{r.Environment}: {e}")))
+                Audit(AuditAction.ExceptionUsed, used, null);
         });
 }

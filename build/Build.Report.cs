@@ -12,6 +12,10 @@ partial class Build
 
     static AbsolutePath PipelineJson => ArtifactsDirectory / "pipeline.json";
 
+    /// <summary>Records a side effect (push, signature, deploy...) in the run's hash-chained audit log.</summary>
+    static void Audit(string action, string subject, string? digest, string outcome = AuditOutcome.Succeeded) =>
+        AuditLog.Record(action, subject, digest, outcome);
+
     Target Report => _ => _
         .Description("Render artifacts/report.html (and the GitHub job summary) from artifacts/pipeline.json; closes every run")
         .AlwaysLast()

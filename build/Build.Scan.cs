@@ -1,4 +1,5 @@
 using ClusterSnek.Pipeline;
+using ClusterSnek.Reports.Audit;
 using ClusterSnek.Supply;
 using ClusterSnek.Supply.Sbom;
 using ClusterSnek.Supply.Scanning;
@@ -28,24 +29,28 @@ partial class Build
 
     Target Scan => _ => _
         .Description("Trivy on every image (secrets; vulnerabilities when a database is at hand) and on the repository (config, secrets); the gate decides")
-        // TODO(lead, at the merge with BuildImages): .DependsOn(BuildImages)
+        .DependsOn(BuildImages)
         .Requires(new Check("fail-on", () => { try { GateOptions.ParseFailOn(FailOn); return null; } catch (ArgumentException e) { return e.Message; } }))
         .Inputs(() => [.. ReleaseDigests(), ExceptionsText(), string.Join(',', FailOn), IgnoreUnfixed.ToString(), RequireVulnScan.ToString(), TrivyDbRepository])
         .Executes(async ct =>
         {
+            await EnsureRegistryAsync(ct);
             var gate = new GateOptions(GateOptions.ParseFailOn(FailOn), IgnoreUnfixed, RequireVulnScan);
             var options = new ScanOptions(RootDirectory, ScanDirectory, gate, RootDirectory / Manifest.Policies.Exceptions, TrivyDbRepository, TrivyCache);
             var stage = new ScanStage(new TrivyScanner(await Toolchain.ResolveAsync(ToolPins.Trivy, ct), TrivyCache),
                 new SkopeoExport(await Toolchain.ResolveAsync(ToolPins.Skopeo, ct)), options);
-            await stage.RunAsync(ReleaseImage.FromRun(Run), includeRepository: true, ct);
+            var scans = await stage.RunAsync(ReleaseImage.FromRun(Run), includeRepository: true, ct);
+            foreach (var (scan, exception) in scans.SelectMany(s => s.Decision.Excepted.Select(e => (s, e.Exception))).DistinctBy(x => (x.s.Subject, x.Exception.Line)))
+                Audit(AuditAction.ExceptionUsed, $"{exception.Id} for {scan.Subject} ({Manifest.Policies.Exceptions} line {exception.Line}, expires {exception.Expires:yyyy-MM-dd}, approved by {exception.ApprovedBy})", null);
         });
 
     Target Sbom => _ => _
         .Description("CycloneDX 1.5 SBOM per image (OS and .NET packages), schema-validated, with component and licence counts")
-        // TODO(lead, at the merge with BuildImages): .DependsOn(BuildImages)
+        .DependsOn(BuildImages)
         .Inputs(() => ReleaseDigests())
         .Executes(async ct =>
         {
+            await EnsureRegistryAsync(ct);
             var stage = new SbomStage(new TrivyScanner(await Toolchain.ResolveAsync(ToolPins.Trivy, ct), TrivyCache),
                 new SkopeoExport(await Toolchain.ResolveAsync(ToolPins.Skopeo, ct)), RootDirectory, SbomDirectory);
             await stage.RunAsync(ReleaseImage.FromRun(Run), ct);

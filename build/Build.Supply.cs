@@ -1,5 +1,6 @@
 using ClusterSnek.Images.Distribution;
 using ClusterSnek.Pipeline;
+using ClusterSnek.Reports.Audit;
 using ClusterSnek.Supply;
 using ClusterSnek.Supply.Signing;
 using ClusterSnek.Tools;
@@ -28,6 +29,7 @@ partial class Build
             : null))
         .Executes(async ct =>
         {
+            await EnsureRegistryAsync(ct);
             var images = ReleaseImage.FromRun(Run);
             var provenance = ProvenanceFacts.FromRun(Run, "Sign");
             if (Keyless == SignerKind.CosignKeyless)
@@ -37,7 +39,11 @@ partial class Build
             }
             using var identity = SigningIdentityFor();
             using var registry = new RegistryClient(DockerConfigCredentials.Load());
-            await new SignStage(registry, identity, SbomDirectory, RootDirectory).RunAsync(images, provenance, ct);
+            foreach (var signed in await new SignStage(registry, identity, SbomDirectory, RootDirectory).RunAsync(images, provenance, ct))
+            {
+                Audit(AuditAction.Signature, $"{signed.Image}:{signed.SignatureTag}", signed.Digest.ToString());
+                if (signed.AttestationTag is not null) Audit(AuditAction.Attestation, $"{signed.Image}:{signed.AttestationTag}", signed.Digest.ToString());
+            }
         });
 
     Target VerifySignatures => _ => _
@@ -45,6 +51,7 @@ partial class Build
         .After(Sign)
         .Executes(async ct =>
         {
+            await EnsureRegistryAsync(ct);
             if (Run.Get<System.Text.Json.Nodes.JsonObject>("signing")?["signer"]?.GetValue<string>() == "cosign-keyless")
             {
                 var repository = Environment.GetEnvironmentVariable("GITHUB_REPOSITORY")
