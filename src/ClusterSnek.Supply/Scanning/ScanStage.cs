@@ -144,15 +144,30 @@ public sealed class ScanStage(TrivyScanner trivy, SkopeoExport skopeo, ScanOptio
         });
     }
 
+    // The shape docs/pipeline.schema.json gives images[].scan: counts, the gate, and the findings that matter for a release
+    // (secrets by file, line and rule only: a secret's value never leaves the scan report).
     static object Summary(SubjectScan r) => new
     {
         passed = r.Decision.Passed,
+        gate = new { passed = r.Decision.Passed, reason = r.Decision.Reasons.Count == 0 ? "no blocking findings" : string.Join("; ", r.Decision.Reasons) },
+        critical = r.Decision.Counts.GetValueOrDefault("critical"),
+        high = r.Decision.Counts.GetValueOrDefault("high"),
+        medium = r.Decision.Counts.GetValueOrDefault("medium"),
+        low = r.Decision.Counts.GetValueOrDefault("low"),
+        unknown = r.Decision.Counts.GetValueOrDefault("unknown"),
         vulnerabilityScan = r.Vulnerabilities.Ran ? "ran" : "not run: " + r.Vulnerabilities.Reason,
         counts = r.Decision.Counts,
         blocking = r.Decision.Blocking.Count,
         excepted = r.Decision.Excepted.Count,
         ignoredUnfixed = r.Decision.IgnoredUnfixed,
         reasons = r.Decision.Reasons,
+        vulnerabilities = r.Findings.Where(f => f.Kind == FindingKind.Vulnerability && f.Severity >= Severity.Medium)
+            .Select(f => new { id = f.Id, package = f.Package, installed = f.InstalledVersion, @fixed = f.FixedVersion, severity = f.Severity.ToString().ToUpperInvariant(), title = f.Title }),
+        secrets = r.Findings.Where(f => f.Kind == FindingKind.Secret)
+            .Select(f => new { file = f.Target, line = f.Line, rule = f.Id, severity = f.Severity.ToString().ToUpperInvariant() }),
+        misconfigurations = r.Findings.Where(f => f.Kind == FindingKind.Misconfiguration && f.Severity >= Severity.High)
+            .Select(f => new { id = f.Id, file = f.Target, severity = f.Severity.ToString().ToUpperInvariant(), title = f.Title }),
+        exceptions = r.Decision.Excepted.Select(e => new { id = e.Exception.Id, reason = e.Exception.Reason, expires = e.Exception.Expires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }).Distinct(),
         report = r.Report,
         sarif = r.Sarif,
     };

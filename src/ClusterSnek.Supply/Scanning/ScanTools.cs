@@ -49,7 +49,7 @@ public sealed class TrivyScanner(ResolvedTool tool, string cacheDirectory) : Too
         // 0.44 names; newer trivy renamed --skip-policy-update to --skip-check-update.
         var skipUpdate = Tool.Version == "dev" || Version.TryParse(Tool.Version, out var v) && v < new Version(0, 50) ? "--skip-policy-update" : "--skip-check-update";
         var result = await RunAsync(["config", "--cache-dir", cacheDirectory, skipUpdate, "--format", "json", "--exit-code", "0", "--quiet",
-            "--output", output, .. SkipArguments(), directory], new ToolCallOptions { RequireSuccess = false }, cancellation);
+            "--output", output, .. SkipArguments(), .. ConfigFixtureSkips, directory], new ToolCallOptions { RequireSuccess = false }, cancellation);
         Ensure(result, output, $"trivy config on {directory}", "a readable directory");
     }
 
@@ -61,6 +61,9 @@ public sealed class TrivyScanner(ResolvedTool tool, string cacheDirectory) : Too
             new ToolCallOptions { RequireSuccess = false }, cancellation);
         Ensure(result, output, $"trivy image --format cyclonedx on {archive}", "a docker-archive tar (skopeo copy docker://IMAGE docker-archive:FILE)");
     }
+
+    // The policy fixtures are insecure on purpose (each policy's must-fail manifest); they are not deployable config.
+    static readonly string[] ConfigFixtureSkips = ["--skip-dirs", "policies/tests"];
 
     static IEnumerable<string> SkipArguments() => SkippedDirectories.SelectMany(d => new[] { "--skip-dirs", d });
 
