@@ -9,7 +9,7 @@ internal static class HelpText
         console.WriteLine("Usage: ./build.sh <Target> [<Target>...] [--parameter value...]");
         console.WriteLine();
         console.WriteLine("Targets:");
-        var listed = graph.Listed.ToList();
+        var listed = InChainOrder(graph.Nodes).Where(n => !n.Definition.IsUnlisted).ToList();
         var width = listed.Max(n => n.Name.Length) + 2;
         foreach (var node in listed)
         {
@@ -37,6 +37,22 @@ internal static class HelpText
             console.WriteLine($"  {r.Flag.PadRight(flagWidth)}<{r.Type}>{value}");
             console.WriteLine($"  {"".PadRight(flagWidth)}{r.Description}");
         }
+    }
+
+    /// <summary>Dependencies before dependents, otherwise declaration order; closing targets last: the chain as it runs.</summary>
+    static List<TargetNode> InChainOrder(IReadOnlyList<TargetNode> nodes)
+    {
+        var ordered = new List<TargetNode>();
+        var seen = new HashSet<TargetNode>();
+        void Visit(TargetNode n)
+        {
+            if (!seen.Add(n)) return;
+            foreach (var d in n.Dependencies.Concat(n.After)) Visit(d);
+            ordered.Add(n);
+        }
+        foreach (var n in nodes.Where(n => !n.IsFinally)) Visit(n);
+        foreach (var n in nodes.Where(n => n.IsFinally)) Visit(n);
+        return ordered;
     }
 
     static string SourceName(ParameterSource s) => s switch
