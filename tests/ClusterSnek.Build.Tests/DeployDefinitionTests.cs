@@ -14,12 +14,12 @@ public sealed class DeployDefinitionTests
     }
 
     [Fact]
-    public void Deploy_triggers_Verify_after_it()
+    public void Deploy_runs_the_whole_chain_with_signatures_verified_before_it_and_triggers_Verify_after_it()
     {
         var (exit, output) = Run("Deploy", "--plan");
 
         Assert.Equal(0, exit);
-        Assert.Matches(@"1\. Deploy\s+2\. Verify", output);
+        Assert.Matches(@"1\. PackageCharts  \|\|  Restore\s+2\. Compile\s+3\. BuildImages\s+4\. PolicyTest  \|\|  Scan  \|\|  Sbom\s+5\. Sign\s+6\. VerifySignatures\s+7\. Deploy\s+8\. Verify", output);
     }
 
     [Fact]

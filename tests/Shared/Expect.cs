@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace ClusterSnek.Pipeline.Tests;
+namespace ClusterSnek.Testing;
 
 /// <summary>
 /// Snapshot expectations: files in Expectations/ next to the test, compared exactly.

@@ -1,7 +1,7 @@
 using ClusterSnek.Pipeline;
 using ClusterSnek.Tools;
 
-namespace ClusterSnek.Policies.Tests;
+namespace ClusterSnek.Testing;
 
 /// <summary>The repository these tests run in, and its pinned tools (installed for real when missing).</summary>
 public static class Repo
@@ -41,7 +41,7 @@ public static class Repo
         return chart;
     }
 
-    public static string TempDirectory() => Directory.CreateTempSubdirectory("clustersnek-policy-test-").FullName;
+    public static string TempDirectory() => Directory.CreateTempSubdirectory("clustersnek-test-").FullName;
 
     static AbsolutePath FindRoot()
     {
