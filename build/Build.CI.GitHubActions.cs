@@ -11,7 +11,7 @@ using Serilog;
     OnPushBranches = ["main"],
     OnWorkflowDispatch = true,
     InvokedTargets = ["Deploy"],
-    Arguments = ["--kube-context", "kind-clustersnek"],
+    Arguments = ["--kube-context", "kind-clustersnek", "--registry", "127.0.0.1:5000"],
     KindCluster = true,
     KindClusterName = "clustersnek",
     KeylessSigning = true,

@@ -62,7 +62,7 @@ public sealed partial class WorkflowTests
     }
 
     [Fact]
-    public void The_deploy_workflow_creates_a_kind_cluster_signs_keyless_and_deploys()
+    public void The_deploy_workflow_creates_a_kind_cluster_with_a_registry_its_nodes_can_pull_from_signs_keyless_and_deploys()
     {
         var deploy = Parse(Committed("deploy.yml"));
         Assert.Equal("main", ((YamlSequenceNode)Map(deploy, "on", "push").Children[new YamlScalarNode("branches")]).Children.Cast<YamlScalarNode>().Single().Value);
@@ -70,7 +70,10 @@ public sealed partial class WorkflowTests
         var uses = Steps(job).Select(s => Scalar(s, "uses")).OfType<string>().ToList();
         Assert.Contains(uses, u => u.StartsWith("helm/kind-action@", StringComparison.Ordinal));
         Assert.Contains(uses, u => u.StartsWith("sigstore/cosign-installer@", StringComparison.Ordinal));
-        Assert.Contains(Steps(job), s => Scalar(s, "run") == "./build.sh Deploy --kube-context kind-clustersnek");
+        Assert.Contains(Steps(job), s => Scalar(s, "run") == "./build.sh Deploy --kube-context kind-clustersnek --registry 127.0.0.1:5000");
+        var kind = Steps(job).Single(s => Scalar(s, "uses")?.StartsWith("helm/kind-action@", StringComparison.Ordinal) == true);
+        Assert.Equal("true", Scalar(Map(kind, "with"), "registry"));
+        Assert.Contains(Steps(job), s => Scalar(s, "run")?.Contains("certs.d/127.0.0.1:5000/hosts.toml", StringComparison.Ordinal) == true);
         Assert.Equal("write", Scalar(Map(job, "permissions"), "id-token"));
         Assert.Equal("write", Scalar(Map(job, "permissions"), "deployments"));
     }

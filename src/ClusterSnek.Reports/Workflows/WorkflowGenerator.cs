@@ -104,7 +104,7 @@ public static class WorkflowGenerator
             ("key", "tools-${{ runner.os }}-${{ hashFiles('src/ClusterSnek.Tools/ToolPin.cs') }}"));
         if (handover && needs.Count > 0)
             Uses(y, PinnedActions.DownloadArtifact, ("pattern", "handover-{" + string.Join(",", needs) + "}*"), ("merge-multiple", "true"), ("path", "."));
-        if (clusterSteps && w.KindCluster) Uses(y, PinnedActions.KindAction, ("cluster_name", w.KindClusterName));
+        if (clusterSteps && w.KindCluster) KindWithRegistry(y, w.KindClusterName);
         if (clusterSteps && w.KeylessSigning) Uses(y, PinnedActions.CosignInstaller);
         y.Line($"      - name: {Quote(command)}");
         y.Line($"        run: {Quote(command)}");
@@ -121,6 +121,21 @@ public static class WorkflowGenerator
         y.Line("        if: always()");
         Uses(y, PinnedActions.UploadArtifact, indentOnly: true, ("name", handover ? $"report-{id}{suffix}" : "report"),
             ("path", string.Join("\n", w.ArtifactPaths)), ("if-no-files-found", "warn"));
+    }
+
+    /// <summary>
+    /// A kind cluster plus kind-action's registry container (published on the runner's 127.0.0.1:5000). The pipeline pushes to
+    /// 127.0.0.1:5000 (--registry, plain HTTP on loopback); the nodes pull those references from the registry container.
+    /// </summary>
+    static void KindWithRegistry(YamlText y, string cluster)
+    {
+        Uses(y, PinnedActions.KindAction, ("cluster_name", cluster), ("registry", "true"), ("registry_port", "5000"));
+        y.Line("      - name: Let the kind nodes pull 127.0.0.1:5000 images from the kind registry");
+        y.Line("        run: |");
+        y.Line($"          for node in $(kind get nodes --name {cluster}); do");
+        y.Line("            docker exec \"$node\" mkdir -p /etc/containerd/certs.d/127.0.0.1:5000");
+        y.Line("            echo '[host.\"http://kind-registry:5000\"]' | docker exec -i \"$node\" cp /dev/stdin /etc/containerd/certs.d/127.0.0.1:5000/hosts.toml");
+        y.Line("          done");
     }
 
     static void Uses(YamlText y, PinnedActions.Pin pin, params (string Key, string Value)[] with) => Uses(y, pin, false, with);
