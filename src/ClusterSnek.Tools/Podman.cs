@@ -16,8 +16,23 @@ public sealed record PodmanStorage(string Root, string RunRoot, string Container
         // Default ulimits fail in this kind of sandbox; explicit ones work (verified 2026-11-25).
         const string text = "[containers]\ndefault_ulimits = [\"nofile=4096:4096\", \"nproc=4096:4096\"]\n";
         if (!File.Exists(conf) || File.ReadAllText(conf) != text) File.WriteAllText(conf, text);
-        return new PodmanStorage(Path.Combine(directory, "root"), Path.Combine(directory, "runroot"), conf);
+        return new PodmanStorage(Path.Combine(directory, "root"), RunRootFor(directory), conf);
     }
+
+    /// <summary>
+    /// podman refuses a runroot longer than 50 characters ("the specified runroot is longer than 50 characters"), which a
+    /// checkout in a deep folder reaches at once. The runroot only holds locks and sockets of running containers, so a
+    /// long one moves to a short folder under the temp directory, named by a hash of the storage folder (stable per checkout).
+    /// </summary>
+    public static string RunRootFor(string directory)
+    {
+        var inside = Path.Combine(Path.GetFullPath(directory), "runroot");
+        if (inside.Length <= MaxRunRootLength) return inside;
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(inside)))[..12];
+        return Path.Combine("/tmp", $"clustersnek-{hash}");
+    }
+
+    const int MaxRunRootLength = 50;
 }
 
 /// <summary>How to run one container for a smoke test.</summary>

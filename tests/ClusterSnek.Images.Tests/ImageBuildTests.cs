@@ -81,6 +81,22 @@ public sealed class ImageBuildTests(RegistryFixture fixture)
     }
 
     [Fact]
+    public async Task An_image_whose_health_endpoint_never_answers_fails_its_smoke_test_and_nothing_is_pushed()
+    {
+        // A real service image, built for real, run hardened in podman: its /healthz is fine, but the manifest asks for a path it
+        // does not serve, so the 10 s health deadline passes without a 200.
+        var service = new ServiceSpec("mcp-server", "src/services/mcp-server", 18093, "/no-such-health", "/readyz", []);
+        var request = new ImageBuildRequest(Repo.Root, Manifest(service), fixture.Endpoint, Source, Smoke: true)
+        { WorkDirectory = fixture.Directory / "work-smoke-failure" };
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => new ImageBuild(fixture.Tools).RunAsync(request, Ct));
+
+        Assert.StartsWith("Smoke test failed for mcp-server: /no-such-health did not answer 200 within 10 s; last log:", e.Message);
+        Assert.EndsWith("Nothing was pushed.", e.Message);
+        Assert.DoesNotContain("clustersnek/mcp-server", await fixture.CatalogAsync());
+    }
+
+    [Fact]
     public async Task A_missing_Debian_tool_fails_before_anything_is_built_or_pushed()
     {
         var tools = new ImageTools(fixture.Toolchain, fixture.Directory, aptGetPath: "/nonexistent/apt-get");

@@ -127,3 +127,22 @@ public sealed class ToolRequirementTests
         Assert.False(File.Exists(toolchain.InstalledPath(ToolPins.Trivy)));
     }
 }
+
+public sealed class PodmanStorageTests
+{
+    [Fact]
+    public void A_short_storage_folder_keeps_its_runroot_inside()
+    {
+        Assert.Equal("/work/x/artifacts/podman/runroot", PodmanStorage.RunRootFor("/work/x/artifacts/podman"));
+    }
+
+    [Fact]
+    public void A_deep_storage_folder_gets_a_short_stable_runroot_because_podman_refuses_more_than_50_characters()
+    {
+        const string deep = "/home/someone/src/company/platform/clustersnek/artifacts/podman";
+        var runroot = PodmanStorage.RunRootFor(deep);
+        Assert.True(runroot.Length <= 50, runroot);
+        Assert.Equal(runroot, PodmanStorage.RunRootFor(deep));
+        Assert.NotEqual(runroot, PodmanStorage.RunRootFor(deep + "2"));
+    }
+}
