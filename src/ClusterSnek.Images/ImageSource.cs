@@ -9,7 +9,8 @@ public static class ImageSource
     {
         var source = Environment.GetEnvironmentVariable("GITHUB_SERVER_URL") is { Length: > 0 } server && Environment.GetEnvironmentVariable("GITHUB_REPOSITORY") is { Length: > 0 } repo
             ? $"{server}/{repo}"
-            : ReadRemote(root) ?? "https://github.com/clustersnek/clustersnek";
+            // Without a remote, the honest source is the checkout the image was built from.
+            : ReadRemote(root) ?? new Uri(root.Value + "/").AbsoluteUri;
         return new SourceInfo(source, commit is { Length: > 0 } ? commit : "unknown", DateTimeOffset.UtcNow);
     }
 
