@@ -86,12 +86,15 @@ partial class Build
         });
 
     /// <summary>
-    /// Signature verdicts per digest. TODO(lead): take them from VerifySignatures (issue 8) once merged; until then the
-    /// verdicts recorded in pipeline.json images[].signature.verified are used, and an image without one is refused.
+    /// Signature verdicts per digest, as VerifySignatures (a dependency of Deploy) recorded them in
+    /// images[].signatureVerification; an image without a passed verification is refused (fail closed).
     /// </summary>
     IReadOnlyList<SignatureVerdict> SignatureVerdicts() => DeployInputs.RecordedVerdicts(RunRecord.Current, PipelineJson);
 
-    /// <summary>helm template of the umbrella chart with the env's values and this run's digests (TODO(lead): or PackageCharts' output).</summary>
+    /// <summary>
+    /// helm template of the umbrella chart folder with the env's values and this run's digests. PackageCharts (via PolicyTest)
+    /// linted and dependency-built the same folder in this chain, and the cluster path upgrades from it too.
+    /// </summary>
     async Task<RenderedManifests> RenderReleaseAsync(IReadOnlyList<DeployImage> images, CancellationToken ct)
     {
         var chart = RootDirectory / Manifest.Chart.Path;

@@ -60,7 +60,7 @@ partial class Build
                 ImageSource.FromRun(RootDirectory, Run.Commit), Smoke: !SkipSmoke) { PublishEnvironment = PublishEnvironment() }, ct);
             Run.Set("images", images);
             foreach (var image in images) Audit(AuditAction.ImagePush, $"{image.Reference}:{image.Tag}", image.Digest);
-            Run.Conclude($"{images.Count} images pushed to {registryEndpoint}, tag {images.FirstOrDefault()?.Tag}");
+            Serilog.Log.Information("{Count} images pushed to {Registry}, tag {Tag}", images.Count, registryEndpoint?.ToString(), images.FirstOrDefault()?.Tag);
         });
 
     /// <summary>The SDK reads registry credentials from these variables when it pulls the base from --registry.</summary>

@@ -26,7 +26,7 @@ public sealed class FailureTests
         Assert.Equal("Failed", root.Status("Broken"));
         Assert.Equal("NotRun", root.Status("Downstream"));
         Assert.Contains("disk on fire", output);
-        Assert.Contains("Build failed: Broken", output);
+        Assert.Contains("Build failed: Broken: disk on fire (details: artifacts/logs/pipeline.log)", output);
     }
 
     [Fact]

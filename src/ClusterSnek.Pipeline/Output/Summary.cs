@@ -30,12 +30,13 @@ internal static class Summary
         table.AddEmptyRow();
         table.AddRow("[bold]Total[/]", "", Duration(total), "");
         ansi.Write(table);
-        var failed = record.Targets.Where(t => t.Status == TargetStatus.Failed).Select(t => t.Name).ToList();
+        // The last line of a failed run is its failure: which target, and why, in one line.
+        var failed = record.Targets.Where(t => t.Status == TargetStatus.Failed).Select(t => t.Reason is null ? t.Name : $"{t.Name}: {t.Reason}").ToList();
         console.WriteLine(record.ExitCode switch
         {
             0 => $"Build succeeded on {DateTimeOffset.Now:yyyy-MM-dd HH:mm:ss}.",
             130 => "Build cancelled.",
-            _ => failed.Count > 0 ? $"Build failed: {string.Join(", ", failed)}. Details: artifacts/logs/pipeline.log" : "Build failed.",
+            _ => failed.Count > 0 ? $"Build failed: {string.Join("; ", failed)} (details: artifacts/logs/pipeline.log)" : "Build failed.",
         });
         foreach (var line in record.Conclusions) console.WriteLine(Redactor.Redact(line));
     }

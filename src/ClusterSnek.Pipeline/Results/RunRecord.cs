@@ -45,7 +45,10 @@ public sealed class RunRecord
 
     readonly ConcurrentQueue<string> conclusions = new();
 
-    /// <summary>Lines printed after the summary table, last in the output (e.g. the test counts CI reads).</summary>
+    /// <summary>
+    /// Lines printed after the summary table, last in the output: only for what a reader of the last line needs (the test
+    /// counts CI reads). Anything else belongs in the log, so a failed run's last lines stay its failure.
+    /// </summary>
     public IReadOnlyCollection<string> Conclusions => conclusions.ToArray();
 
     public void Conclude(string line) => conclusions.Enqueue(line);
