@@ -38,7 +38,7 @@ partial class Build
         {
             var log = AuditLog.Current;
             var result = AuditVerifier.Verify(log.File, log.HeadFile, log.PublicKey);
-            Run.Set("audit", new { file = log.File.RelativeTo(RootDirectory), keyId = log.KeyId, result.Entries, result.Intact, problems = result.Problems.Select(p => p.ToString()) });
+            Run.Set(Sections.Audit, new AuditRecord(log.File.RelativeTo(RootDirectory), log.KeyId, result.Entries, result.Intact, result.Problems.Select(p => p.ToString()).ToList()));
             foreach (var problem in result.Problems) Log.Error("{File} {Problem}", log.File.Name, problem);
             if (!result.Intact) throw new InvalidOperationException($"{log.File.Name}: {result.Summary}; first: {result.Problems[0]}");
             Log.Information("{Summary} (key {KeyId})", result.Summary, log.KeyId);
