@@ -27,7 +27,8 @@ public sealed class RunningService : IAsyncDisposable
     public static async Task<RunningService> StartAsync(Func<string[], WebApplication> build, params string[] settings)
     {
         var secrets = Directory.CreateTempSubdirectory("clustersnek-secrets-").FullName;
-        string[] args = ["--urls=http://127.0.0.1:0", $"--SECRETS_DIR={secrets}", $"--CONFIG_DIR={secrets}", .. settings.Select(s => "--" + s)];
+        string[] args = ["--urls=http://127.0.0.1:0", $"--{ServiceContract.SecretsDirectory}={secrets}", $"--{ServiceContract.ConfigDirectory}={secrets}",
+            .. settings.Select(s => "--" + s)];
         var app = build(args);
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
