@@ -102,7 +102,8 @@ public sealed class ServiceContractTests
             for (var from = chain.Length - 1; from >= 0; from--)
             {
                 var answer = await http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{ports[chain[from]]}/api/chain", deadline.Token);
-                Assert.Equal(chain[from..], answer.GetProperty("hops").EnumerateArray().Select(h => h.GetProperty("service").GetString()).ToArray());
+                var hops = answer.GetProperty("hops").EnumerateArray().Select(h => h.GetProperty("service").GetString()).ToArray();
+                Assert.Equal(chain[from..], hops);
             }
         }
         catch (Exception e) when (running.Count > 0)
@@ -125,7 +126,8 @@ public sealed class ServiceContractTests
     {
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
         listeners.ForEach(l => l.Start());
-        var ports = Stack.Services.Zip(listeners, (s, l) => (s.Name, ((IPEndPoint)l.LocalEndpoint).Port)).ToDictionary(p => p.Name, p => p.Port);
+        var ports = Stack.Services.Zip(listeners, (s, l) => (s.Name, ((IPEndPoint)l.LocalEndpoint).Port))
+            .ToDictionary(p => p.Name, p => p.Port);
         listeners.ForEach(l => l.Stop());
         return ports;
     }
@@ -166,9 +168,11 @@ public sealed class ServiceContractTests
             var runtimeConfig = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.runtimeconfig.json").SingleOrDefault() : null;
             var dll = runtimeConfig?.Replace(".runtimeconfig.json", ".dll", StringComparison.Ordinal);
             if (dll is null || !File.Exists(dll))
-                throw new InvalidOperationException($"{service.Name}: no build output in {folder}; build {service.Project} (this project references it).");
+                throw new InvalidOperationException(
+                    $"{service.Name}: no build output in {folder}; build {service.Project} (this project references it).");
 
-            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+            var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+            var start = new ProcessStartInfo(dotnet)
             {
                 WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             };
@@ -199,7 +203,8 @@ public sealed class ServiceContractTests
         {
             while (true)
             {
-                if (process.HasExited) throw new InvalidOperationException($"{Name} exited with {process.ExitCode} before /healthz answered.");
+                if (process.HasExited)
+                    throw new InvalidOperationException($"{Name} exited with {process.ExitCode} before /healthz answered.");
                 try
                 {
                     using var response = await http.GetAsync($"http://127.0.0.1:{port}/healthz", cancellation);

@@ -38,10 +38,11 @@ public sealed class ServiceContractTests
     [Fact]
     public async Task A_downstream_url_that_is_not_a_url_is_not_ready_and_names_the_setting()
     {
-        await using var backend = await RunningService.StartAsync(BackendApp.Build, $"{ServiceContract.DownstreamUrl}=ai-agent");
+        await using var backend = await RunningService.StartAsync(BackendApp.Build, RunningService.DownstreamAt("ai-agent"));
         using var response = await backend.Http.GetAsync("readyz", Ct);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Contains($"{ServiceContract.DownstreamUrl}='ai-agent' is not an absolute http(s) URL", await response.Content.ReadAsStringAsync(Ct));
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.Contains($"{ServiceContract.DownstreamUrl}='ai-agent' is not an absolute http(s) URL", body);
     }
 
     [Fact]

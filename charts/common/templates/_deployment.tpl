@@ -57,7 +57,8 @@ spec:
             {{- end }}
             {{- with $svc.dependsOn }}
             {{- if gt (len .) 1 }}
-            {{- fail (printf "global.services.%s.dependsOn lists %d services; a service gets one downstream URL (CLUSTERSNEK_DOWNSTREAM_URL, docs/charts.md)" $name (len .)) }}
+            {{- $why := "a service gets one downstream URL (CLUSTERSNEK_DOWNSTREAM_URL, docs/charts.md)" }}
+            {{- fail (printf "global.services.%s.dependsOn lists %d services; %s" $name (len .) $why) }}
             {{- end }}
             {{- $dep := first . }}
             {{- $target := index $g.services $dep | default dict }}

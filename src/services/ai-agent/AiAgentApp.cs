@@ -32,7 +32,8 @@ public static class AiAgentApp
             // The last hop goes through MCP itself (a tool call), then the server's own hop closes the chain.
             var info = await tools.CallAsync("deployment_info", new Dictionary<string, object?>(), ct);
             var rest = await mcp.ChainAsync(ct);
-            return rest.Prepend(new ChainHop(Identity.Name, Environment.MachineName, DateTimeOffset.UtcNow, $"mcp deployment_info: {info}"));
+            return rest.Prepend(new ChainHop(Identity.Name, Environment.MachineName, DateTimeOffset.UtcNow,
+                $"mcp deployment_info: {info}"));
         });
         return app;
     }

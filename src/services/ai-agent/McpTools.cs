@@ -9,7 +9,9 @@ internal sealed class McpTools(Downstream downstream, ILoggerFactory logs)
 {
     async Task<McpClient> ConnectAsync(CancellationToken cancellation)
     {
-        var endpoint = new Uri(downstream.BaseUrl ?? throw new InvalidOperationException(downstream.Problem ?? $"{ServiceContract.DownstreamUrl} (the MCP server) is not set."), "mcp");
+        var server = downstream.BaseUrl
+            ?? throw new InvalidOperationException(downstream.Problem ?? $"{ServiceContract.DownstreamUrl} (the MCP server) is not set.");
+        var endpoint = new Uri(server, "mcp");
         var transport = new HttpClientTransport(new HttpClientTransportOptions { Endpoint = endpoint, TransportMode = HttpTransportMode.StreamableHttp }, logs);
         return await McpClient.CreateAsync(transport, null, logs, cancellation);
     }

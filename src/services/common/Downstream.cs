@@ -24,7 +24,8 @@ internal sealed class Downstream
         else if (Uri.TryCreate(value.Trim().TrimEnd('/') + "/", UriKind.Absolute, out var url) && url.Scheme is "http" or "https")
             BaseUrl = url;
         else
-            Problem = $"{ServiceContract.DownstreamUrl}='{value}' is not an absolute http(s) URL (e.g. http://{identity.Calls ?? "backend"}:8081).";
+            Problem = $"{ServiceContract.DownstreamUrl}='{value}' is not an absolute http(s) URL " +
+                      $"(e.g. http://{identity.Calls ?? "backend"}:8081).";
     }
 
     /// <summary>Null when no downstream is configured (a service that calls none).</summary>

@@ -18,17 +18,17 @@ internal static class ServiceContract
     public const string ListenAddress = "CLUSTERSNEK_LISTEN_ADDRESS";
 
     /// <summary>
-    /// Base URL of the one service this service calls: http://&lt;dependency&gt;:&lt;port&gt; (its Service) on a cluster,
-    /// http://127.0.0.1:&lt;port&gt; on the local runtime. No default: a service that calls one is not ready without it.
+    /// Base URL of the one service this service calls: http://&lt;dependency&gt;:&lt;port&gt; (its Service) on a
+    /// cluster, http://127.0.0.1:&lt;port&gt; on the local runtime. No default: a service that calls one is not ready without it.
     /// </summary>
     public const string DownstreamUrl = "CLUSTERSNEK_DOWNSTREAM_URL";
 
-    /// <summary>Folder of an optional appsettings.json (a mounted ConfigMap); /etc/clustersnek when unset. The shipped chart mounts none.</summary>
+    /// <summary>Folder of an optional appsettings.json (a mounted ConfigMap); /etc/clustersnek when unset. The chart mounts none.</summary>
     public const string ConfigDirectory = "CONFIG_DIR";
 
-    /// <summary>Folder of key-per-file secrets (a mounted Secret); /run/secrets when unset. The shipped chart mounts none.</summary>
+    /// <summary>Folder of key-per-file secrets (a mounted Secret); /run/secrets when unset. The chart mounts none.</summary>
     public const string SecretsDirectory = "SECRETS_DIR";
 
-    /// <summary>The variables the chart sets on every app container (besides the app's own <c>env</c> values and existingSecret keys).</summary>
+    /// <summary>The variables the chart may set on an app container (besides the app's own <c>env</c> values and Secret keys).</summary>
     public static readonly IReadOnlyList<string> SetByChart = [ListenPort, ServiceName, ListenAddress, DownstreamUrl];
 }

@@ -15,7 +15,8 @@ namespace ClusterSnek.Services;
 internal static class ServiceHost
 {
     /// <summary>Builder with config from appsettings, env, an optional config file and mounted secret files.</summary>
-    public static WebApplicationBuilder CreateBuilder(string[] args, ServiceIdentity identity, IReadOnlyDictionary<string, string?> defaults)
+    public static WebApplicationBuilder CreateBuilder(string[] args, ServiceIdentity identity,
+        IReadOnlyDictionary<string, string?> defaults)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         // Lowest precedence: the service's own defaults (port and the like), so one shared appsettings.json suffices.
@@ -46,7 +47,7 @@ internal static class ServiceHost
         return builder;
     }
 
-    /// <summary>PORT, else ASPNETCORE_HTTP_PORTS (what the chart sets), else Service:Port (the service default or appsettings.json).</summary>
+    /// <summary>PORT, else ASPNETCORE_HTTP_PORTS (the chart sets it), else Service:Port (service default or appsettings.json).</summary>
     public static int ListenPort(IConfiguration configuration)
     {
         foreach (var key in new[] { "PORT", ServiceContract.ListenPort, "Service:Port" })
@@ -59,13 +60,14 @@ internal static class ServiceHost
         return 8080;
     }
 
-    /// <summary>CLUSTERSNEK_LISTEN_ADDRESS as a URL host (an IPv6 address in brackets), else 0.0.0.0 (every interface, as a pod needs).</summary>
+    /// <summary>CLUSTERSNEK_LISTEN_ADDRESS as a URL host (IPv6 in brackets), else 0.0.0.0 (every interface, as a pod needs).</summary>
     public static string ListenAddress(IConfiguration configuration)
     {
         var value = configuration[ServiceContract.ListenAddress];
         if (string.IsNullOrWhiteSpace(value)) return "0.0.0.0";
         if (!IPAddress.TryParse(value.Trim(), out var address))
-            throw new InvalidOperationException($"Configuration {ServiceContract.ListenAddress}='{value}' is not an IP address (e.g. 127.0.0.1 or 0.0.0.0).");
+            throw new InvalidOperationException(
+                $"Configuration {ServiceContract.ListenAddress}='{value}' is not an IP address (e.g. 127.0.0.1 or 0.0.0.0).");
         return address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
     }
 
@@ -78,7 +80,8 @@ internal static class ServiceHost
         var identity = app.Services.GetRequiredService<ServiceIdentity>();
         var deployedAs = app.Configuration[ServiceContract.ServiceName];
         var misnamed = string.IsNullOrWhiteSpace(deployedAs) || deployedAs == identity.Name ? null
-            : $"deployed as '{deployedAs}' ({ServiceContract.ServiceName}) but this is the {identity.Name}: the release runs the wrong image here";
+            : $"deployed as '{deployedAs}' ({ServiceContract.ServiceName}) but this is the {identity.Name}: " +
+              "the release runs the wrong image here";
         app.MapGet("/healthz", () => Results.Json(Health.Of(identity, "ok", null)));
         app.MapGet("/readyz", async (Downstream downstream, CancellationToken ct) =>
         {
@@ -112,13 +115,15 @@ internal static class ServiceHost
 }
 
 /// <summary>
-/// Body of /healthz and /readyz: <c>{"service":"backend","version":"1.0.0","revision":"&lt;commit&gt;"|null,"status":"ok"|"ready"|"not ready",
-/// "reason":null|"why not ready"}</c>. <c>service</c> is the service's own name (from its code), so a caller can check that a
-/// workload runs the service it claims; <c>revision</c> is the commit it was built from (the image's revision label).
+/// Body of /healthz and /readyz: <c>{"service":"backend","version":"1.0.0","revision":"&lt;commit&gt;"|null,
+/// "status":"ok"|"ready"|"not ready","reason":null|"why not ready"}</c>. <c>service</c> is the service's own name (from its
+/// code), so a caller can check that a workload runs the service it claims; <c>revision</c> is the commit it was built from
+/// (the image's revision label).
 /// </summary>
 internal sealed record Health(string Service, string Version, string? Revision, string Status, string? Reason)
 {
-    public static Health Of(ServiceIdentity identity, string status, string? reason) => new(identity.Name, identity.Version, identity.Revision, status, reason);
+    public static Health Of(ServiceIdentity identity, string status, string? reason) =>
+        new(identity.Name, identity.Version, identity.Revision, status, reason);
 }
 
 /// <summary>One service's answer on the end-to-end chain (frontend → backend → ai-agent → mcp-server).</summary>

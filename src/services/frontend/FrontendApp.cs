@@ -32,7 +32,8 @@ public static class FrontendApp
         app.MapGet("/api/ask", (string? q, Downstream backend, CancellationToken ct) =>
             ForwardAsync(backend, $"api/ask?q={Uri.EscapeDataString(q ?? "")}", ct));
         app.MapGet("/api/chain", async (Downstream backend, CancellationToken ct) =>
-            (await backend.ChainAsync(ct)).Prepend(new ChainHop(Identity.Name, Environment.MachineName, DateTimeOffset.UtcNow, "static UI")));
+            (await backend.ChainAsync(ct)).Prepend(new ChainHop(Identity.Name, Environment.MachineName, DateTimeOffset.UtcNow,
+                "static UI")));
         return app;
     }
 
