@@ -24,8 +24,9 @@ public static class PipelineSchema
                     return new JsonObject { ["type"] = Types("string", nullable), ["pattern"] = "^sha256:[a-f0-9]{64}$" };
                 if (context.TypeInfo.Type == typeof(ImageReference)) return new JsonObject { ["type"] = Types("string", nullable) };
                 if (schema is not JsonObject node) return schema;
+                // A repeated type is a $ref to its first occurrence; "no other properties" beside a $ref would forbid them all.
                 if (context.TypeInfo.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object
-                    && context.TypeInfo.Type != typeof(ParameterValues))
+                    && context.TypeInfo.Type != typeof(ParameterValues) && !node.ContainsKey("$ref"))
                     node["additionalProperties"] = false;
                 return node;
             },
