@@ -37,8 +37,8 @@ partial class Build
             await EnsureRegistryAsync(ct);
             var gate = new GateOptions(GateOptions.ParseFailOn(FailOn), IgnoreUnfixed, RequireVulnScan);
             var options = new ScanOptions(RootDirectory, ScanDirectory, gate, RootDirectory / Manifest.Policies.Exceptions, TrivyDbRepository, TrivyCache);
-            var stage = new ScanStage(new TrivyScanner(await Toolchain.ResolveAsync(ToolPins.Trivy, ct), TrivyCache),
-                new SkopeoExport(await Toolchain.ResolveAsync(ToolPins.Skopeo, ct)), options);
+            var stage = new ScanStage(new Trivy(await Toolchain.ResolveAsync(ToolPins.Trivy, ct), TrivyCache),
+                new Skopeo(await Toolchain.ResolveAsync(ToolPins.Skopeo, ct)), options);
             var scans = await stage.RunAsync(ReleaseImage.FromRun(Run), includeRepository: true, ct);
             foreach (var (scan, exception) in scans.SelectMany(s => s.Decision.Excepted.Select(e => (s, e.Exception))).DistinctBy(x => (x.s.Subject, x.Exception.Line)))
                 Audit(AuditAction.ExceptionUsed, $"{exception.Id} for {scan.Subject} ({Manifest.Policies.Exceptions} line {exception.Line}, expires {exception.Expires:yyyy-MM-dd}, approved by {exception.ApprovedBy})", null);
@@ -51,8 +51,8 @@ partial class Build
         .Executes(async ct =>
         {
             await EnsureRegistryAsync(ct);
-            var stage = new SbomStage(new TrivyScanner(await Toolchain.ResolveAsync(ToolPins.Trivy, ct), TrivyCache),
-                new SkopeoExport(await Toolchain.ResolveAsync(ToolPins.Skopeo, ct)), RootDirectory, SbomDirectory);
+            var stage = new SbomStage(new Trivy(await Toolchain.ResolveAsync(ToolPins.Trivy, ct), TrivyCache),
+                new Skopeo(await Toolchain.ResolveAsync(ToolPins.Skopeo, ct)), RootDirectory, SbomDirectory);
             await stage.RunAsync(ReleaseImage.FromRun(Run), ct);
         });
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ClusterSnek.Pipeline;
 using ClusterSnek.Supply.Scanning;
+using ClusterSnek.Tools;
 using Serilog;
 
 namespace ClusterSnek.Supply.Sbom;
@@ -12,7 +13,7 @@ public sealed record SbomSummary(string Service, string Path, string SpecVersion
 /// The Sbom stage: a CycloneDX 1.5 JSON SBOM per image from Trivy (OS packages and .NET packages), validated against the
 /// vendored schema, counted, and recorded under images[].sbom in pipeline.json.
 /// </summary>
-public sealed class SbomStage(TrivyScanner trivy, SkopeoExport skopeo, AbsolutePath root, AbsolutePath output)
+public sealed class SbomStage(Trivy trivy, Skopeo skopeo, AbsolutePath root, AbsolutePath output)
 {
     public static string FileFor(AbsolutePath output, ReleaseImage image) => output / (image.FileName + ".cdx.json");
 
@@ -36,7 +37,7 @@ public sealed class SbomStage(TrivyScanner trivy, SkopeoExport skopeo, AbsoluteP
         var file = FileFor(output, entry);
         try
         {
-            await skopeo.ExportDockerArchiveAsync(image, archive, cancellation);
+            await skopeo.ExportDockerArchiveAsync(image.ToString(), archive, tlsVerify: !image.IsLoopback, cancellation);
             await trivy.SbomAsync(archive, file, cancellation);
         }
         finally { if (File.Exists(archive)) File.Delete(archive); }
