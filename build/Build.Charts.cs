@@ -30,6 +30,6 @@ partial class Build
                 Manifest.Services.Select(s => s.Name).ToList(), Run.Commit, ArtifactsDirectory / "charts"), ct);
             var pushed = await ChartPublisherAsync(helm, ct) is { } publisher ? await publisher.PushAsync(chart, ct) : null;
             if (pushed is not null) Audit(AuditAction.ChartPush, pushed, null);
-            Run.Set("charts", new { chart.Name, chart.Version, package = Path.GetRelativePath(RootDirectory, chart.Path), lint = chart.LintedEnvironments, pushed });
+            Run.Set(Sections.Charts, new ChartRecord(chart.Name, chart.Version, Path.GetRelativePath(RootDirectory, chart.Path), chart.LintedEnvironments, pushed));
         });
 }

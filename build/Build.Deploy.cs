@@ -3,6 +3,7 @@ using ClusterSnek.Pipeline;
 using ClusterSnek.Reports.Audit;
 using ClusterSnek.Stack;
 using ClusterSnek.Tools;
+using Serilog;
 
 // Deploy → Verify (triggered), Rollback and Down standalone. Logic: src/ClusterSnek.Kube (docs/deploy.md).
 partial class Build
@@ -33,37 +34,46 @@ partial class Build
 
     EnvironmentSpec DeployEnvironment => Manifest.Environment(Env);
     AbsolutePath ReleaseDirectory => ArtifactsDirectory / "releases" / Env;
-    IReadOnlyList<DeployImage> ReleaseImages => DeployInputs.Images(RunRecord.Current, PipelineJson);
+    IReadOnlyList<PinnedImage> ReleaseImages => RecordedImages().Select(i => i.Pinned).ToList();
     static readonly HttpClient http = new();
 
     Target Deploy => _ => _
         .Description("Install or upgrade the release (cluster with --kube-context, else the podman local runtime); only verified images start")
         .DependsOn(Sign, PolicyTest, VerifySignatures)
+        .Reads(Sections.Images, Sections.SignatureVerification)
         .Requires(new KubeContextRequirement(() => KubeContext))
         .Triggers(Verify)
         .Executes(async ct =>
         {
             var images = ReleaseImages;
-            var verdicts = SignatureVerdicts();
+            var verdicts = Run.Get(Sections.SignatureVerification)?.Images ?? [];
             // The gate runs before rendering or any runtime call: unsigned or unverified images never start.
             SignatureGate.Require(images, verdicts);
             var rendered = await RenderReleaseAsync(images, ct);
             var subject = $"{Manifest.Chart.Release} ({Env}, {KubeContext ?? "local runtime"})";
+            DeploymentRecord deployment;
             try
             {
                 if (KubeContext is null)
                 {
                     await EnsureRegistryAsync(ct); // the local runtime pulls this run's digests from it
-                    await (await LocalAsync(ct)).DeployAsync(rendered, images, verdicts, rollback: !NoRollback, ct);
+                    deployment = await (await LocalAsync(ct)).DeployAsync(rendered, images, verdicts, rollback: !NoRollback, ct);
                 }
-                else await (await ClusterAsync(ct)).DeployAsync(rendered, images, verdicts, ct);
+                else deployment = await (await ClusterAsync(ct)).DeployAsync(rendered, images, verdicts, Env, ServiceUrls(), ct);
             }
-            catch
+            catch (Exception e)
             {
+                if (e is ReleaseFailedException { Deployment: { } failed })
+                {
+                    Run.Set(Sections.Deployment, failed);
+                    if (failed.Rollback is { } rollback) Audit(AuditAction.Rollback, $"{subject}: {rollback.Summary}", null, rollback.Restored ? AuditOutcome.Succeeded : AuditOutcome.Failed);
+                }
                 Audit(AuditAction.Deploy, subject, null, AuditOutcome.Failed);
                 throw;
             }
-            Audit(AuditAction.Deploy, subject, string.Join(",", images.Select(i => i.Digest)), AuditOutcome.Succeeded);
+            Run.Set(Sections.Deployment, deployment);
+            Audit(AuditAction.Deploy, subject, string.Join(",", images.Select(i => i.Digest.Value)), AuditOutcome.Succeeded);
+            foreach (var url in deployment.Urls) Log.Information("{Service}: {Url}", url.Service, url.Url);
         });
 
     Target Rollback => _ => _
@@ -72,9 +82,22 @@ partial class Build
         .Executes(async ct =>
         {
             int? revision = Revision > 0 ? Revision : null;
-            if (KubeContext is null) await (await LocalAsync(ct)).Runtime.RollbackAsync(revision, "requested", ct);
-            else await (await ClusterAsync(ct)).Release.RollbackAsync(revision, ct);
-            Audit(AuditAction.Rollback, $"{Manifest.Chart.Release} ({Env}) to {(revision is null ? "the previous good revision" : $"revision {revision}")}", null);
+            int from, to;
+            if (KubeContext is null)
+            {
+                var local = await LocalAsync(ct);
+                from = local.Runtime.History.Current?.Revision ?? 0;
+                to = (await local.Runtime.RollbackAsync(revision, "requested", ct)).Revision;
+            }
+            else
+            {
+                var cluster = await ClusterAsync(ct);
+                from = await cluster.Release.CurrentRevisionAsync(ct);
+                to = await cluster.Release.RollbackAsync(revision, ct);
+            }
+            var summary = $"rolled back from revision {from} to {(revision is null ? $"the previous good revision ({to})" : $"revision {to}")} on request";
+            Run.Set(Sections.Rollback, new RollbackRecord(from, to, "requested (./build.sh Rollback)", true, null, summary, DateTimeOffset.UtcNow));
+            Audit(AuditAction.Rollback, $"{Manifest.Chart.Release} ({Env}): {summary}", null);
         });
 
     Target Down => _ => _
@@ -85,17 +108,15 @@ partial class Build
             await (await LocalAsync(ct)).Runtime.DownAsync(ct);
         });
 
-    /// <summary>
-    /// Signature verdicts per digest, as VerifySignatures (a dependency of Deploy) recorded them in
-    /// images[].signatureVerification; an image without a passed verification is refused (fail closed).
-    /// </summary>
-    IReadOnlyList<SignatureVerdict> SignatureVerdicts() => DeployInputs.RecordedVerdicts(RunRecord.Current, PipelineJson);
+    /// <summary>Where each service of the release answers: its own port on the local runtime, its Service on a cluster.</summary>
+    IReadOnlyList<ServiceUrl> ServiceUrls() => Manifest.Services.Select(s => new ServiceUrl(s.Name, KubeContext is null
+        ? $"http://127.0.0.1:{s.Port}" : $"http://{s.Name}.{DeployEnvironment.Namespace}.svc:{s.Port}")).ToList();
 
     /// <summary>
     /// helm template of the umbrella chart folder with the env's values and this run's digests. PackageCharts (via PolicyTest)
     /// linted and dependency-built the same folder in this chain, and the cluster path upgrades from it too.
     /// </summary>
-    async Task<RenderedManifests> RenderReleaseAsync(IReadOnlyList<DeployImage> images, CancellationToken ct)
+    async Task<RenderedManifests> RenderReleaseAsync(IReadOnlyList<PinnedImage> images, CancellationToken ct)
     {
         var chart = RootDirectory / Manifest.Chart.Path;
         if (!File.Exists(chart / "Chart.yaml"))
@@ -114,7 +135,7 @@ partial class Build
         await Toolchain.ResolveAsync(ToolPins.Runc, ct);
         await Toolchain.ResolveAsync(ToolPins.Catatonit, ct);
         var podman = new Podman(await Toolchain.ResolveAsync(ToolPins.Podman, ct), PodmanStorage.Under(ArtifactsDirectory / "podman"));
-        return new LocalDeployment(podman, ArtifactsDirectory, Env, DeployEnvironment.Namespace, http);
+        return new LocalDeployment(podman, ArtifactsDirectory, new LocalTarget(Env, DeployEnvironment.Namespace, Manifest.Chart.Release, ServiceUrls()), http);
     }
 
     async Task<ClusterDeployment> ClusterAsync(CancellationToken ct)

@@ -58,10 +58,14 @@ partial class Build
         {
             var images = await new ImageBuild(ImageTools).RunAsync(new ImageBuildRequest(RootDirectory, Manifest, await EnsureRegistryAsync(ct),
                 ImageSource.FromRun(RootDirectory, Run.Commit), Smoke: !SkipSmoke) { PublishEnvironment = PublishEnvironment() }, ct);
-            Run.Set("images", images);
-            foreach (var image in images) Audit(AuditAction.ImagePush, $"{image.Reference}:{image.Tag}", image.Digest);
+            Run.Set(Sections.Images, images);
+            foreach (var image in images) Audit(AuditAction.ImagePush, image.Tagged, image.Digest.Value);
             Serilog.Log.Information("{Count} images pushed to {Registry}, tag {Tag}", images.Count, registryEndpoint?.ToString(), images.FirstOrDefault()?.Tag);
         });
+
+    /// <summary>The images BuildImages recorded (in this run, or the last one when it is not part of this run); none is an error naming the fix.</summary>
+    IReadOnlyList<ImageEntry> RecordedImages() => Run.Get(Sections.Images) is { Count: > 0 } images ? images
+        : throw new InvalidOperationException("No images are recorded: run BuildImages first (./build.sh BuildImages), or a target that depends on it.");
 
     /// <summary>The SDK reads registry credentials from these variables when it pulls the base from --registry.</summary>
     Dictionary<string, string?> PublishEnvironment() => registryCredentials is null ? [] : new()

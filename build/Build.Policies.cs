@@ -28,7 +28,7 @@ partial class Build
         .Description("Render the chart per environment with this run's image digests; check it with trivy's built-in checks and policies/ (Rego)")
         .DependsOn(PackageCharts)
         .Requires(new PolicyInputs(() => UserValuesFiles, () => Manifests?.Value))
-        .After(BuildImages)
+        .Reads(Sections.Images)
         .Executes(async ct =>
         {
             var helm = new Helm(await Toolchain.ResolveAsync(ToolPins.Helm, ct));
@@ -40,8 +40,8 @@ partial class Build
             var results = await new PolicyGate(new ChartRenderer(helm), evaluator).RunAsync(new PolicyTestRequest(
                 RootDirectory / Manifest.Chart.Path, Manifest.Chart.Release, PolicyEnvironments,
                 UserValuesFiles, Manifests?.Value,
-                RunImages.Images(Run.Get<List<ImageRecord>>("images"), Manifest.Services.Select(s => s.Name)), null, output),
-                summaries => Run.Set("policies", summaries), ct);
+                RunImages.Images(Run.Get(Sections.Images), Manifest.Services.Select(s => s.Name)), null, output),
+                summaries => Run.Set(Sections.Policies, summaries), ct);
             foreach (var used in results.SelectMany(r => r.ExceptionsUsed.Select(e => $"{r.Environment}: {e}")))
                 Audit(AuditAction.ExceptionUsed, used, null);
         });

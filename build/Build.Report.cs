@@ -10,21 +10,21 @@ partial class Build
     [Parameter("GitHub token for commit statuses, the PR comment and deployments (GitHub Actions only)", EnvironmentVariable = "GITHUB_TOKEN"), Secret]
     public string? GitHubToken { get; set; }
 
-    static AbsolutePath PipelineJson => ArtifactsDirectory / "pipeline.json";
-
     /// <summary>Records a side effect (push, signature, deploy...) in the run's hash-chained audit log.</summary>
     static void Audit(string action, string subject, string? digest, string outcome = AuditOutcome.Succeeded) =>
         AuditLog.Record(action, subject, digest, outcome);
 
     Target Report => _ => _
-        .Description("Render artifacts/report.html (and the GitHub job summary) from artifacts/pipeline.json; closes every run")
+        .Description("Render artifacts/report.html (and the GitHub job summary) from the run's record; closes every run")
         .AlwaysLast()
+        // Every section but the audit check's, which VerifyAudit writes after the report.
+        .Reads([.. Sections.All.Where(s => s.Name != Sections.Audit.Name)])
         .Executes(() =>
         {
-            var pipeline = ReportRenderer.ReadPipeline(PipelineJson);
+            var pipeline = Run.ToDocument();
             AuditLog.Current.Seal();
             var audit = AuditLog.Current.EntriesSince(Run.StartedAt);
-            var html = ReportRenderer.WriteReport(PipelineJson, ArtifactsDirectory / "report.html", audit);
+            var html = ReportRenderer.WriteReport(pipeline, ArtifactsDirectory / "report.html", audit);
             var markdown = JobSummary.Write(pipeline, ArtifactsDirectory / "report.md", Environment.GetEnvironmentVariable, audit);
             Log.Information("{Verdict}", Verdict.Of(pipeline).Summary);
             Log.Information("Report: {Html} (Markdown: {Markdown})", html.RelativeTo(RootDirectory), markdown);
@@ -38,7 +38,7 @@ partial class Build
         {
             var log = AuditLog.Current;
             var result = AuditVerifier.Verify(log.File, log.HeadFile, log.PublicKey);
-            Run.Set("audit", new { file = log.File.RelativeTo(RootDirectory), keyId = log.KeyId, result.Entries, result.Intact, problems = result.Problems.Select(p => p.ToString()) });
+            Run.Set(Sections.Audit, new AuditRecord(log.File.RelativeTo(RootDirectory), log.KeyId, result.Entries, result.Intact, result.Problems.Select(p => p.ToString()).ToList()));
             foreach (var problem in result.Problems) Log.Error("{File} {Problem}", log.File.Name, problem);
             if (!result.Intact) throw new InvalidOperationException($"{log.File.Name}: {result.Summary}; first: {result.Problems[0]}");
             Log.Information("{Summary} (key {KeyId})", result.Summary, log.KeyId);
@@ -49,11 +49,12 @@ partial class Build
         .AlwaysLast()
         .After(Report, VerifyAudit)
         .OnlyWhenDynamic(() => InGitHubActionsWithToken)
+        .Reads([.. Sections.All])
         .Executes(async ct =>
         {
             var context = GitHubContext.FromEnvironment(Environment.GetEnvironmentVariable, GitHubToken, out var reason)
                 ?? throw new InvalidOperationException(reason);
-            var pipeline = ReportRenderer.ReadPipeline(PipelineJson);
+            var pipeline = Run.ToDocument();
             await GitHubPublisher.PublishAsync(context, GitHubToken!, pipeline, ReportRenderer.RenderMarkdown(pipeline), ct);
         });
 

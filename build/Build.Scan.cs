@@ -25,11 +25,12 @@ partial class Build
 
     string ExceptionsText() => File.Exists(RootDirectory / Manifest.Policies.Exceptions) ? File.ReadAllText(RootDirectory / Manifest.Policies.Exceptions) : "";
 
-    IEnumerable<string?> ReleaseDigests() => (Run.Get<List<ReleaseImage>>("images") ?? []).Select(i => $"{i.Service}={i.Reference}@{i.Digest}");
+    IEnumerable<string?> ReleaseDigests() => (Run.Get(Sections.Images) ?? []).Select(i => $"{i.Service}={i.Pinned.Pinned}");
 
     Target Scan => _ => _
         .Description("Trivy on every image (secrets; vulnerabilities when a database is at hand) and on the repository (config, secrets); the gate decides")
         .DependsOn(BuildImages)
+        .Reads(Sections.Images)
         .Requires(new Check("fail-on", () => { try { GateOptions.ParseFailOn(FailOn); return null; } catch (ArgumentException e) { return e.Message; } }))
         .Inputs(() => [.. ReleaseDigests(), ExceptionsText(), string.Join(',', FailOn), IgnoreUnfixed.ToString(), RequireVulnScan.ToString(), TrivyDbRepository])
         .Executes(async ct =>
@@ -39,20 +40,23 @@ partial class Build
             var options = new ScanOptions(RootDirectory, ScanDirectory, gate, RootDirectory / Manifest.Policies.Exceptions, TrivyDbRepository, TrivyCache);
             var stage = new ScanStage(new Trivy(await Toolchain.ResolveAsync(ToolPins.Trivy, ct), TrivyCache),
                 new Skopeo(await Toolchain.ResolveAsync(ToolPins.Skopeo, ct)), options);
-            var scans = await stage.RunAsync(ReleaseImage.FromRun(Run), includeRepository: true, ct);
-            foreach (var (scan, exception) in scans.SelectMany(s => s.Decision.Excepted.Select(e => (s, e.Exception))).DistinctBy(x => (x.s.Subject, x.Exception.Line)))
+            var scans = await stage.RunAsync(RecordedImages(), includeRepository: true, ct);
+            Run.Set(Sections.Scan, scans.Record);
+            foreach (var (scan, exception) in scans.Subjects.SelectMany(s => s.Decision.Excepted.Select(e => (s, e.Exception))).DistinctBy(x => (x.s.Subject, x.Exception.Line)))
                 Audit(AuditAction.ExceptionUsed, $"{exception.Id} for {scan.Subject} ({Manifest.Policies.Exceptions} line {exception.Line}, expires {exception.Expires:yyyy-MM-dd}, approved by {exception.ApprovedBy})", null);
+            scans.EnsurePassed(ScanDirectory.RelativeTo(RootDirectory));
         });
 
     Target Sbom => _ => _
         .Description("CycloneDX 1.5 SBOM per image (OS and .NET packages), schema-validated, with component and licence counts")
         .DependsOn(BuildImages)
+        .Reads(Sections.Images)
         .Inputs(() => ReleaseDigests())
         .Executes(async ct =>
         {
             await EnsureRegistryAsync(ct);
             var stage = new SbomStage(new Trivy(await Toolchain.ResolveAsync(ToolPins.Trivy, ct), TrivyCache),
                 new Skopeo(await Toolchain.ResolveAsync(ToolPins.Skopeo, ct)), RootDirectory, SbomDirectory);
-            await stage.RunAsync(ReleaseImage.FromRun(Run), ct);
+            Run.Set(Sections.Sbom, await stage.RunAsync(RecordedImages(), ct));
         });
 }

@@ -23,6 +23,7 @@ partial class Build
     Target Sign => _ => _
         .Description("Sign each image digest (cosign format) and attach its SBOM and SLSA provenance as signed attestations")
         .DependsOn(Scan, Sbom)
+        .Reads(Sections.Images)
         .Requires(new Check("signing key", () =>
             SigningKey is not null && string.IsNullOrEmpty(SigningKeyPassword) ? "--signing-key is set but --signing-key-password is not (CLUSTERSNEK_SIGNING_KEY_PASSWORD)."
             : RequireSigningKey && SigningKey is null && Keyless == SignerKind.Native ? "--require-signing-key: no --signing-key given and the development key is refused; pass --signing-key and --signing-key-password, or run ./build.sh GenerateSigningKey."
@@ -30,38 +31,51 @@ partial class Build
         .Executes(async ct =>
         {
             await EnsureRegistryAsync(ct);
-            var images = ReleaseImage.FromRun(Run);
+            var images = RecordedImages();
             var provenance = ProvenanceFacts.FromRun(Run, "Sign");
+            SigningRecord signing;
             if (Keyless == SignerKind.CosignKeyless)
+                signing = await new KeylessSignStage(CosignTool(), SbomDirectory, ArtifactsDirectory / "signing").RunAsync(images, provenance, ct);
+            else
             {
-                await new KeylessSignStage(CosignTool(), SbomDirectory, ArtifactsDirectory / "signing").RunAsync(images, provenance, ct);
-                return;
+                using var identity = SigningIdentityFor();
+                using var registry = new RegistryClient(DockerConfigCredentials.Load());
+                signing = await new SignStage(registry, identity, SbomDirectory, RootDirectory).RunAsync(images, provenance, ct);
             }
-            using var identity = SigningIdentityFor();
-            using var registry = new RegistryClient(DockerConfigCredentials.Load());
-            foreach (var signed in await new SignStage(registry, identity, SbomDirectory, RootDirectory).RunAsync(images, provenance, ct))
+            Run.Set(Sections.Signing, signing);
+            foreach (var signed in signing.Images)
             {
-                Audit(AuditAction.Signature, $"{signed.Image}:{signed.SignatureTag}", signed.Digest.ToString());
-                if (signed.AttestationTag is not null) Audit(AuditAction.Attestation, $"{signed.Image}:{signed.AttestationTag}", signed.Digest.ToString());
+                var repository = images.First(i => i.Service == signed.Service).Reference;
+                Audit(AuditAction.Signature, $"{repository}:{signed.Tag}", signed.Digest.Value);
+                if (signed.Attestations is not null) Audit(AuditAction.Attestation, $"{repository}:{signed.Attestations}", signed.Digest.Value);
             }
         });
 
     Target VerifySignatures => _ => _
         .Description("Fail closed unless every release image's signature and attestations verify with the public key")
-        .After(Sign)
+        .Reads(Sections.Images, Sections.Signing)
         .Executes(async ct =>
         {
             await EnsureRegistryAsync(ct);
-            if (Run.Get<System.Text.Json.Nodes.JsonObject>("signing")?["signer"]?.GetValue<string>() == "cosign-keyless")
+            var images = RecordedImages();
+            SignatureVerificationRecord record;
+            if (Run.Get(Sections.Signing)?.Signer == SignerKind.CosignKeyless)
             {
                 var repository = Environment.GetEnvironmentVariable("GITHUB_REPOSITORY")
                     ?? throw new SigningException("These images were signed keyless on GitHub Actions; verify them there (GITHUB_REPOSITORY names the identity), or re-sign with a key.");
-                await KeylessSignStage.VerifyAsync(CosignTool(), ReleaseImage.FromRun(Run), $"^https://github.com/{repository}/", ct);
-                return;
+                record = new SignatureVerificationRecord(SignerKind.CosignKeyless, null, null,
+                    await KeylessSignStage.VerifyAsync(CosignTool(), images, $"^https://github.com/{repository}/", ct));
             }
-            using var key = PublicKey.Load(VerificationKeyPath());
-            using var registry = new RegistryClient(DockerConfigCredentials.Load());
-            await new VerifyStage(registry, key).RunAsync(ReleaseImage.FromRun(Run), ct);
+            else
+            {
+                var keyPath = new AbsolutePath(VerificationKeyPath());
+                using var key = PublicKey.Load(keyPath);
+                using var registry = new RegistryClient(DockerConfigCredentials.Load());
+                record = new SignatureVerificationRecord(SignerKind.Native, keyPath.IsInside(RootDirectory) ? keyPath.RelativeTo(RootDirectory) : keyPath.Value,
+                    key.KeyId, await new VerifyStage(registry, key).RunAsync(images, ct));
+            }
+            Run.Set(Sections.SignatureVerification, record);
+            VerifyStage.EnsurePassed(record.Images);
         });
 
     Target GenerateSigningKey => _ => _
@@ -82,15 +96,13 @@ partial class Build
 
     SigningIdentity SigningIdentityFor()
     {
-        var identity = KeyStore.Resolve(RootDirectory, Manifest.Signing.PublicKey, SigningKey?.Value, SigningKeyPassword, Manifest.Signing.DevelopmentKeyDirectory, RequireSigningKey);
-        SignStage.RecordSigning(identity, RootDirectory, "native");
-        return identity;
+        return KeyStore.Resolve(RootDirectory, Manifest.Signing.PublicKey, SigningKey?.Value, SigningKeyPassword, Manifest.Signing.DevelopmentKeyDirectory, RequireSigningKey);
     }
 
     string VerificationKeyPath()
     {
         if (SigningPublicKey is not null) return SigningPublicKey;
-        var recorded = Run.Get<System.Text.Json.Nodes.JsonObject>("signing")?["publicKey"]?.GetValue<string>();
+        var recorded = Run.Get(Sections.Signing)?.PublicKey;
         if (recorded is not null) return Path.IsPathRooted(recorded) ? recorded : RootDirectory / recorded;
         var committed = RootDirectory / Manifest.Signing.PublicKey;
         if (File.Exists(committed) || RequireSigningKey) return committed;

@@ -13,7 +13,7 @@ partial class Build
         {
             await Toolchain.EnsureAllAsync(ct);
             var results = await TestRunner.RunAsync(new DotNet(DotNet.Resolve()), RootDirectory, Solution, Configuration.ToString(), TestArguments ?? [], ct);
-            Run.Set("tests", new { results.Passed, results.Failed, results.Skipped, results.FailedTests });
+            Run.Set(Sections.Tests, new TestRecord(results.Passed, results.Failed, results.Skipped, results.FailedTests));
             Run.Conclude(results.ClosingLine);
             if (results.Failed > 0) throw new InvalidOperationException($"{results.Failed} test(s) failed: {string.Join(", ", results.FailedTests.Take(5))}");
             if (results.Total == 0) throw new InvalidOperationException("No test ran: the test projects found no tests.");

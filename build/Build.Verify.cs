@@ -1,5 +1,6 @@
 using ClusterSnek.Kube;
 using ClusterSnek.Pipeline;
+using ClusterSnek.Reports.Audit;
 using Serilog;
 
 // Verify: live checks of the deployed release; a failure rolls back (unless --no-rollback) and fails the run.
@@ -8,31 +9,43 @@ partial class Build
     Target Verify => _ => _
         .Description("Check the running release (rollout, restarts, digests, live security context, /readyz, chain); roll back on failure")
         .After(Deploy)
+        .Reads(Sections.Images, Sections.Deployment)
         .Requires(new KubeContextRequirement(() => KubeContext))
         .Executes(async ct =>
         {
             var endpoints = DeployInputs.Endpoints(Manifest);
             var chain = DeployInputs.Chain(Manifest, ChainPath);
+            var subject = $"{Manifest.Chart.Release} ({Env}, {KubeContext ?? "local runtime"})";
             try
             {
+                VerificationRecord verification;
                 if (KubeContext is null)
                 {
                     var local = await LocalAsync(ct);
                     var expected = local.Runtime.History.Current?.Images ?? ReleaseImages;
-                    await local.VerifyAsync(expected, endpoints, chain, TimeSpan.FromSeconds(Timeout), rollback: !NoRollback, ct);
+                    verification = await local.VerifyAsync(expected, endpoints, chain, TimeSpan.FromSeconds(Timeout), rollback: !NoRollback, ct);
                 }
                 else
                 {
                     var cluster = await ClusterAsync(ct);
                     var workloads = await cluster.DeployedWorkloadsAsync(ct);
                     var revision = await cluster.Release.CurrentRevisionAsync(ct);
-                    await cluster.VerifyAsync(revision, workloads, ReleaseImages, endpoints, chain, TimeSpan.FromSeconds(Timeout), rollback: !NoRollback, ct);
+                    verification = await cluster.VerifyAsync(revision, workloads, ReleaseImages, endpoints, chain, TimeSpan.FromSeconds(Timeout), rollback: !NoRollback, ct);
                 }
+                Run.Set(Sections.Verification, verification);
                 Log.Information("Verify succeeded");
             }
-            catch (ReleaseFailedException e) when (AiEndpoint is not null)
+            catch (ReleaseFailedException e)
             {
-                Log.Information("{Analysis}", await AiAnalysis.ExplainAsync(e.Diagnosis.Count > 0 ? e.Diagnosis : [e.Message], AiEndpoint == "kubectl-ai" ? null : new Uri(AiEndpoint), AiKey, AiModel, ct));
+                if (e.Verification is { } failed)
+                {
+                    Run.Set(Sections.Verification, failed);
+                    if (failed.Rollback is { } rollback)
+                        Audit(AuditAction.Rollback, $"{subject}: {rollback.Summary}; reason: {rollback.Reason}", null, rollback.Restored ? AuditOutcome.Succeeded : AuditOutcome.Failed);
+                }
+                if (AiEndpoint is not null)
+                    Log.Information("{Analysis}", await AiAnalysis.ExplainAsync(e.Diagnosis.Count > 0 ? e.Diagnosis.Select(d => d.ToString()).ToList() : [e.Message],
+                        AiEndpoint == "kubectl-ai" ? null : new Uri(AiEndpoint), AiKey, AiModel, ct));
                 throw;
             }
         });

@@ -30,14 +30,11 @@ public sealed partial record ServiceImage
     private static partial Regex Sha256();
 }
 
-/// <summary>One images[] entry of pipeline.json, as BuildImages writes it.</summary>
-public sealed record ImageRecord(string? Service, string? Reference, string? Digest);
-
-/// <summary>The images to render: this run's images[] from pipeline.json where present, a marked placeholder otherwise.</summary>
+/// <summary>The images to render: the recorded images (pipeline.json images[]) where present, a marked placeholder otherwise.</summary>
 public static class RunImages
 {
-    public static IReadOnlyList<ServiceImage> Images(IReadOnlyList<ImageRecord>? built, IEnumerable<string> services) =>
-        services.Select(service => built?.FirstOrDefault(b => b.Service == service && b.Digest is not null) is { } b
-            ? new ServiceImage(service, b.Reference, b.Digest!)
+    public static IReadOnlyList<ServiceImage> Images(IReadOnlyList<ImageEntry>? built, IEnumerable<string> services) =>
+        services.Select(service => built?.FirstOrDefault(b => b.Service == service) is { } b
+            ? new ServiceImage(service, b.Reference, b.Digest.Value)
             : ServiceImage.Placeholder(service)).ToList();
 }

@@ -38,7 +38,7 @@ public sealed class ImageBuild(ImageTools tools)
         }
     }
 
-    public async Task<IReadOnlyList<ImageResult>> RunAsync(ImageBuildRequest request, CancellationToken cancellation)
+    public async Task<IReadOnlyList<ImageEntry>> RunAsync(ImageBuildRequest request, CancellationToken cancellation)
     {
         Validate(request.Root, request.Manifest);
         var services = request.Manifest.Services;
@@ -78,15 +78,16 @@ public sealed class ImageBuild(ImageTools tools)
         }
 
         await PushPreflight.CheckAsync(registry, services.Select(RepoPath), cancellation);
-        var images = new List<ImageResult>();
+        var images = new List<ImageEntry>();
         foreach (var b in built)
         {
             var repository = registry.Repository(RepoPath(b.Service));
             var tagged = $"docker://{repository}:{request.Source.Tag}";
             await skopeo.CopyAsync($"oci-archive:{b.ArchivePath}", tagged, !registry.PlainHttp, registry.AuthFile, cancellation);
             var (digest, size) = await ReadManifestAsync(skopeo, tagged, registry, cancellation);
-            images.Add(new ImageResult(b.Service.Name, repository, digest, size, b.Builder == "dotnet" ? baseImage?.Digest : null,
-                b.BuildMs, request.Source.Tag, b.Builder, smoke.GetValueOrDefault(b.Service.Name)));
+            images.Add(new ImageEntry(b.Service.Name, repository, request.Source.Tag, new Digest(digest), size,
+                b.Builder == "dotnet" && baseImage is not null ? new Digest(baseImage.Digest) : null,
+                b.BuildMs, b.Builder, smoke.GetValueOrDefault(b.Service.Name)));
             Log.Information("Pushed {Repository}@{Digest} ({Size:0.0} MB compressed)", repository, digest, size / 1e6);
         }
         return images;

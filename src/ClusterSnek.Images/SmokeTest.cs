@@ -5,9 +5,6 @@ using Serilog;
 
 namespace ClusterSnek.Images;
 
-/// <summary>What the smoke test saw: health answered (and how fast), the uid, read-only rootfs, capabilities dropped.</summary>
-public sealed record SmokeResult(bool Passed, long HealthyAfterMs, string User, bool ReadOnlyRootfs, bool CapabilitiesDropped, string? Failure);
-
 /// <summary>Runs an image in podman hardened the way the chart runs it and checks it: /healthz within 10 s, uid 65532, RO rootfs.</summary>
 public sealed class SmokeTest(Podman podman)
 {

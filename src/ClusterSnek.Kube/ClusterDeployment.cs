@@ -1,17 +1,16 @@
-using ClusterSnek.Pipeline;
 using ClusterSnek.Tools;
 using k8s;
 using Serilog;
 
 namespace ClusterSnek.Kube;
 
-/// <summary>Deploy → Verify → Rollback on a cluster (helm + KubernetesClient), recording deployment and verification in pipeline.json.</summary>
+/// <summary>Deploy → Verify → Rollback on a cluster (helm + KubernetesClient); returns the deployment and verification records.</summary>
 public sealed class ClusterDeployment(HelmRelease helm, ClusterTarget target, IKubernetes client)
 {
     public ClusterRelease Release { get; } = new(helm, target);
 
-    public async Task<ClusterDeployOutcome> DeployAsync(RenderedManifests desired, IReadOnlyList<DeployImage> images, IReadOnlyList<SignatureVerdict> verdicts,
-        CancellationToken cancellation = default)
+    public async Task<DeploymentRecord> DeployAsync(RenderedManifests desired, IReadOnlyList<PinnedImage> images, IReadOnlyList<ImageVerdict> verdicts,
+        string environment, IReadOnlyList<ServiceUrl> urls, CancellationToken cancellation = default)
     {
         SignatureGate.Require(images, verdicts);
         var unknown = desired.Images().Where(i => !images.Any(d => d.Pinned == i)).ToList();
@@ -23,26 +22,31 @@ public sealed class ClusterDeployment(HelmRelease helm, ClusterTarget target, IK
             throw new UnverifiedImageException($"Refusing to deploy, nothing was changed: {string.Join(", ", unknown)} is not a verified digest of this run.");
 
         var outcome = await Release.DeployAsync(desired, cancellation);
-        RunRecord.Current?.Set("deployment", new
-        {
-            runtime = "cluster (helm)", kubeContext = target.KubeContext, @namespace = target.Namespace, release = target.Release,
-            revision = outcome.Revision, chartVersion = outcome.ChartVersion, changed = outcome.Changed,
-            images = images.Select(i => new { service = i.Service, reference = i.Reference, digest = i.Digest }),
-            durationMs = (long)outcome.Duration.TotalMilliseconds, status = outcome.Failure is null ? "deployed" : "failed", failure = outcome.Failure,
-        });
-        return outcome.Failure is null ? outcome : throw new ReleaseFailedException(outcome.Failure);
+        // helm's --rollback-on-failure (--atomic on Helm 3) has already restored the previous revision when the upgrade failed.
+        var rollback = outcome.Failure is null ? null
+            : new RollbackRecord(outcome.Revision, null, "helm upgrade failed: " + outcome.Failure, true, null, "helm rolled the release back (--rollback-on-failure)", DateTimeOffset.UtcNow);
+        var record = new DeploymentRecord(environment, RuntimeKind.Cluster, target.Namespace, target.Release, outcome.Revision,
+            outcome.Failure is null ? DeploymentStatus.Deployed : DeploymentStatus.RolledBack, outcome.Changed, images,
+            (long)outcome.Duration.TotalMilliseconds, target.KubeContext, outcome.ChartVersion, null, null, outcome.Failure,
+            outcome.Failure is null ? [] : [new DiagnosisFinding("release", "helm upgrade failed", outcome.Failure, null)], rollback, urls);
+        return outcome.Failure is null ? record : throw new ReleaseFailedException(outcome.Failure, record.Diagnosis) { Deployment = record };
     }
 
-    public async Task<VerificationReport> VerifyAsync(int revision, IReadOnlyList<Workload> workloads, IReadOnlyList<DeployImage> expected,
+    public async Task<VerificationRecord> VerifyAsync(int revision, IReadOnlyList<Workload> workloads, IReadOnlyList<PinnedImage> expected,
         IReadOnlyList<ServiceEndpoint> endpoints, ChainProbe? chain, TimeSpan deadline, bool rollback, CancellationToken cancellation = default)
     {
         var report = await new ClusterVerifier(client, Release).VerifyAsync(revision, workloads, expected, endpoints, chain, deadline, cancellation);
-        RunRecord.Current?.Set("verification", report.ToRecord());
-        if (report.Passed) return report;
-        foreach (var line in report.Diagnosis) Log.Error("  {Diagnosis}", line);
-        if (!rollback) throw new ReleaseFailedException($"Verify failed for revision {revision}: {report.Diagnosis.FirstOrDefault() ?? report.Summary} (--no-rollback: left as is)", report.Diagnosis);
+        if (report.Passed) return report.ToRecord(RuntimeKind.Cluster);
+        foreach (var line in report.Diagnosis) Log.Error("  {Diagnosis}", line.ToString());
+        var cause = report.Diagnosis.FirstOrDefault()?.ToString() ?? report.Summary;
+        if (!rollback)
+            throw new ReleaseFailedException($"Verify failed for revision {revision}: {cause} (--no-rollback: left as is)", report.Diagnosis)
+            { Verification = report.ToRecord(RuntimeKind.Cluster) };
         var restored = await Release.RollbackAsync(null, cancellation);
-        throw new ReleaseFailedException($"Verify failed for revision {revision}: {report.Diagnosis.FirstOrDefault() ?? report.Summary}; helm rolled back (now revision {restored})", report.Diagnosis);
+        var record = report.ToRecord(RuntimeKind.Cluster, new RollbackRecord(revision, restored, "verification failed: " + cause, true, null,
+            $"helm rolled back from revision {revision}; the release is now revision {restored}", DateTimeOffset.UtcNow));
+        throw new ReleaseFailedException($"Verify failed for revision {revision}: {cause}; helm rolled back (now revision {restored})", report.Diagnosis)
+        { Verification = record };
     }
 
     /// <summary>The workloads the deployed revision runs, read from <c>helm get manifest</c>.</summary>

@@ -12,7 +12,7 @@ namespace ClusterSnek.Kube;
 /// </summary>
 public sealed class ClusterVerifier(IKubernetes client, ClusterRelease release)
 {
-    public async Task<VerificationReport> VerifyAsync(int revision, IReadOnlyList<Workload> workloads, IReadOnlyList<DeployImage> expected,
+    public async Task<VerificationReport> VerifyAsync(int revision, IReadOnlyList<Workload> workloads, IReadOnlyList<PinnedImage> expected,
         IReadOnlyList<ServiceEndpoint> endpoints, ChainProbe? chain, TimeSpan deadline, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
@@ -46,7 +46,7 @@ public sealed class ClusterVerifier(IKubernetes client, ClusterRelease release)
         }
         else checks.Add(VerificationCheck.NotHere("helm-test", release.Target.Release, "not run: earlier checks failed"));
 
-        var diagnosis = new List<string>();
+        var diagnosis = new List<DiagnosisFinding>();
         if (checks.Any(c => c.Outcome == CheckOutcome.Failed))
         {
             var events = await client.CoreV1.ListNamespacedEventAsync(ns, cancellationToken: cancellation);

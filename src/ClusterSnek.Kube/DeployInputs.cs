@@ -1,47 +1,21 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using ClusterSnek.Pipeline;
 using ClusterSnek.Stack;
 
 namespace ClusterSnek.Kube;
 
 /// <summary>
-/// What Deploy takes from the stages before it: the images of this run (pipeline.json images[]), their signature
-/// verdicts, and the values file that pins the chart to those digests.
+/// What Deploy takes from the stages before it besides the recorded images and verdicts: the values file that pins the
+/// chart to those digests, the endpoints and the chain probe from clustersnek.yaml.
 /// </summary>
 public static class DeployInputs
 {
-    /// <summary>images[] of the run in progress, else of the last run's artifacts/pipeline.json; entries without a digest are skipped.</summary>
-    public static IReadOnlyList<DeployImage> Images(RunRecord? run, string pipelineJson)
-    {
-        var images = run?.Get<JsonArray>("images") ?? (File.Exists(pipelineJson) ? JsonNode.Parse(File.ReadAllText(pipelineJson))?["images"] as JsonArray : null);
-        return (images ?? []).OfType<JsonObject>()
-            .Where(i => i["digest"] is not null && i["reference"] is not null && i["service"] is not null)
-            .Select(i => new DeployImage(i["service"]!.GetValue<string>(), i["reference"]!.GetValue<string>(), i["digest"]!.GetValue<string>()))
-            .ToList();
-    }
-
-    /// <summary>
-    /// Signature verdicts as VerifySignatures recorded them in images[].signatureVerification ({"passed": true, ...}):
-    /// an independent check against the public key, after signing. An image without such a record has no verdict,
-    /// and the gate refuses it (fail closed).
-    /// </summary>
-    public static IReadOnlyList<SignatureVerdict> RecordedVerdicts(RunRecord? run, string pipelineJson)
-    {
-        var images = run?.Get<JsonArray>("images") ?? (File.Exists(pipelineJson) ? JsonNode.Parse(File.ReadAllText(pipelineJson))?["images"] as JsonArray : null);
-        return (images ?? []).OfType<JsonObject>()
-            .Where(i => i["digest"] is not null && i["signatureVerification"] is JsonObject)
-            .Select(i => new SignatureVerdict(i["digest"]!.GetValue<string>(), i["signatureVerification"]!["passed"]?.GetValueKind() == JsonValueKind.True,
-                i["signatureVerification"]!.ToJsonString()))
-            .ToList();
-    }
-
     /// <summary>
     /// The values this run adds on top of the environment's file: each service's repository and digest, and
     /// <c>global.localRuntime</c> for the podman runtime. Written as a file so the exact input stays inspectable.
     /// </summary>
-    public static string WriteRunValues(string path, IReadOnlyList<DeployImage> images, bool localRuntime)
+    public static string WriteRunValues(string path, IReadOnlyList<PinnedImage> images, bool localRuntime)
     {
         var text = new StringBuilder("# Written by Deploy: the image digests of this run").AppendLine();
         text.AppendLine("global:").AppendLine($"  localRuntime: {(localRuntime ? "true" : "false")}");

@@ -1,26 +1,37 @@
 using System.Diagnostics;
-using ClusterSnek.Pipeline;
 using ClusterSnek.Tools;
 using Serilog;
 
 namespace ClusterSnek.Kube;
 
-/// <summary>A release that failed Deploy or Verify (after the automatic rollback, when there was one), with its ranked diagnosis.</summary>
-public sealed class ReleaseFailedException(string message, IReadOnlyList<string>? diagnosis = null) : Exception(message)
+/// <summary>
+/// A release that failed Deploy or Verify (after the automatic rollback, when there was one), with its ranked diagnosis and
+/// the record of what happened, for the target to put in pipeline.json before the run fails.
+/// </summary>
+public sealed class ReleaseFailedException(string message, IReadOnlyList<DiagnosisFinding>? diagnosis = null) : Exception(message)
 {
-    public IReadOnlyList<string> Diagnosis { get; } = diagnosis ?? [];
+    public IReadOnlyList<DiagnosisFinding> Diagnosis { get; } = diagnosis ?? [];
+
+    /// <summary>The deployment as Deploy left it (failed or rolled back), when Deploy failed.</summary>
+    public DeploymentRecord? Deployment { get; init; }
+
+    /// <summary>Every check with its evidence, the diagnosis and the rollback, when Verify failed.</summary>
+    public VerificationRecord? Verification { get; init; }
 }
 
+/// <summary>Where the local runtime's release lives: its environment and namespace (from clustersnek.yaml), the chart's release name, and where its services answer.</summary>
+public sealed record LocalTarget(string Environment, string Namespace, string Release, IReadOnlyList<ServiceUrl> Urls);
+
 /// <summary>
-/// Deploy → Verify → Rollback on the podman local runtime, as the Deploy/Verify/Rollback/Down targets run it; records
-/// the <c>deployment</c> and <c>verification</c> sections of pipeline.json.
+/// Deploy → Verify → Rollback on the podman local runtime, as the Deploy/Verify/Rollback/Down targets run it; returns the
+/// records of the <c>deployment</c> and <c>verification</c> sections (also inside <see cref="ReleaseFailedException"/>).
 /// </summary>
-public sealed class LocalDeployment(Podman podman, string artifactsDirectory, string environment, string @namespace, HttpClient http)
+public sealed class LocalDeployment(Podman podman, string artifactsDirectory, LocalTarget target, HttpClient http)
 {
-    public LocalRuntime Runtime { get; } = new(podman, new ReleaseHistory(Path.Combine(artifactsDirectory, "releases", environment)));
+    public LocalRuntime Runtime { get; } = new(podman, new ReleaseHistory(Path.Combine(artifactsDirectory, "releases", target.Environment)));
 
     /// <summary>Gate, adapt, play. A failed play is rolled back (unless <paramref name="rollback"/> is false) and thrown.</summary>
-    public async Task<DeployOutcome> DeployAsync(RenderedManifests rendered, IReadOnlyList<DeployImage> images, IReadOnlyList<SignatureVerdict> verdicts,
+    public async Task<DeploymentRecord> DeployAsync(RenderedManifests rendered, IReadOnlyList<PinnedImage> images, IReadOnlyList<ImageVerdict> verdicts,
         bool rollback, CancellationToken cancellation = default)
     {
         SignatureGate.Require(images, verdicts);
@@ -32,44 +43,48 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, st
 
         var clock = Stopwatch.StartNew();
         var outcome = await Runtime.DeployAsync(local, images, cancellation);
-        Record(outcome.Revision, outcome.Changed, clock.Elapsed, outcome.Failure, null);
-        if (outcome.Failure is null) return outcome;
+        if (outcome.Failure is null) return Record(outcome.Revision, outcome.Changed, clock.Elapsed, null, [], null);
 
-        var diagnosis = Diagnosis.Rank([], [new FailureEvidence("release", outcome.Failure.Contains("manifest unknown") || outcome.Failure.Contains("pull") ? "ErrImagePull" : "KubePlayFailed", outcome.Failure, null)]);
+        var reason = outcome.Failure.Contains("manifest unknown") || outcome.Failure.Contains("pull") ? "ErrImagePull" : "KubePlayFailed";
+        var diagnosis = Diagnosis.Rank([], [new FailureEvidence("release", reason, outcome.Failure, null)]);
         var restored = rollback ? await TryRollbackAsync(outcome.Failure, cancellation) : null;
-        Record(outcome.Revision, true, clock.Elapsed, outcome.Failure, restored);
-        throw new ReleaseFailedException($"Deploy of revision {outcome.Revision.Revision} failed: {diagnosis.FirstOrDefault() ?? outcome.Failure}" +
-            (restored is null ? (rollback ? "; no earlier revision to roll back to" : " (--no-rollback: left as is)") : $"; rolled back to revision {restored.Revision}"), diagnosis);
+        var record = Record(outcome.Revision, true, clock.Elapsed, outcome.Failure, diagnosis,
+            Rollback(outcome.Revision.Revision, restored, "deploy failed: " + outcome.Failure, verifiedAfter: null));
+        throw new ReleaseFailedException($"Deploy of revision {outcome.Revision.Revision} failed: {diagnosis.FirstOrDefault()?.ToString() ?? outcome.Failure}" +
+            (restored is null ? (rollback ? "; no earlier revision to roll back to" : " (--no-rollback: left as is)") : $"; rolled back to revision {restored.Revision}"), diagnosis)
+        { Deployment = record };
     }
 
     /// <summary>Verifies the current revision; on failure rolls back (unless told not to), verifies the restored one, and throws.</summary>
-    public async Task<VerificationReport> VerifyAsync(IReadOnlyList<DeployImage> expected, IReadOnlyList<ServiceEndpoint> endpoints, ChainProbe? chain,
+    public async Task<VerificationRecord> VerifyAsync(IReadOnlyList<PinnedImage> expected, IReadOnlyList<ServiceEndpoint> endpoints, ChainProbe? chain,
         TimeSpan deadline, bool rollback, CancellationToken cancellation = default)
     {
         var verifier = new LocalVerifier(Runtime, http);
-        var report = await verifier.VerifyAsync(expected, endpoints, chain, @namespace, deadline, cancellation);
-        RunRecord.Current?.Set("verification", report.ToRecord());
+        var report = await verifier.VerifyAsync(expected, endpoints, chain, target.Namespace, deadline, cancellation);
         var current = Runtime.History.Current!;
         if (report.Passed)
         {
             Runtime.History.Save(current.With(RevisionStatus.Verified));
             Log.Information("Verify passed: {Summary}", report.Summary);
-            return report;
+            return report.ToRecord(RuntimeKind.Local);
         }
-        foreach (var line in report.Diagnosis) Log.Error("  {Diagnosis}", line);
+        foreach (var line in report.Diagnosis) Log.Error("  {Diagnosis}", line.ToString());
         Runtime.History.Save(current.With(RevisionStatus.Failed, report.Summary));
         var restored = rollback ? await TryRollbackAsync("verification failed", cancellation) : null;
         string after = "";
+        VerificationReport? again = null;
         if (restored is not null)
         {
-            var again = await verifier.VerifyAsync(restored.Images, endpoints, chain, @namespace, deadline, cancellation);
+            again = await verifier.VerifyAsync(restored.Images, endpoints, chain, target.Namespace, deadline, cancellation);
             if (again.Passed) Runtime.History.Save(Runtime.History.Current!.With(RevisionStatus.Verified));
             after = $"; rolled back to revision {restored.Revision}, which {(again.Passed ? "verifies again" : "also fails: " + again.Summary)}";
-            RunRecord.Current?.Set("verification", new { failed = report.ToRecord(), afterRollback = again.ToRecord(), diagnosis = report.Diagnosis });
         }
-        Record(current, true, report.Duration, report.Summary, restored);
-        throw new ReleaseFailedException($"Verify failed for revision {current.Revision}: {report.Diagnosis.FirstOrDefault() ?? report.Summary}" +
-            (restored is null ? (rollback ? "; no earlier revision to roll back to" : " (--no-rollback: left as is)") : after), report.Diagnosis);
+        var record = report.ToRecord(RuntimeKind.Local,
+            restored is null && !rollback ? null : Rollback(current.Revision, restored, "verification failed: " + (report.Diagnosis.FirstOrDefault()?.ToString() ?? report.Summary), again?.Passed),
+            again);
+        throw new ReleaseFailedException($"Verify failed for revision {current.Revision}: {report.Diagnosis.FirstOrDefault()?.ToString() ?? report.Summary}" +
+            (restored is null ? (rollback ? "; no earlier revision to roll back to" : " (--no-rollback: left as is)") : after), report.Diagnosis)
+        { Verification = record };
     }
 
     async Task<ReleaseRevision?> TryRollbackAsync(string reason, CancellationToken cancellation)
@@ -78,13 +93,14 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, st
         catch (InvalidOperationException e) { Log.Warning("No automatic rollback: {Reason}", e.Message); return null; }
     }
 
-    void Record(ReleaseRevision revision, bool changed, TimeSpan duration, string? failure, ReleaseRevision? rolledBackTo) =>
-        RunRecord.Current?.Set("deployment", new
-        {
-            runtime = "local (podman kube play)", environment, @namespace, revision = revision.Revision, changed,
-            manifests = Runtime.History.ManifestsOf(revision.Revision), manifestDigest = revision.ManifestDigest,
-            images = revision.Images.Select(i => new { service = i.Service, reference = i.Reference, digest = i.Digest }),
-            durationMs = (long)duration.TotalMilliseconds, status = failure is null ? "deployed" : "failed", failure,
-            rolledBackTo = rolledBackTo?.Revision,
-        });
+    static RollbackRecord Rollback(int from, ReleaseRevision? restored, string reason, bool? verifiedAfter) => new(
+        from, restored?.Revision, reason, restored is not null, verifiedAfter,
+        restored is null ? "no earlier revision to roll back to" : $"rolled back from revision {from} to {restored.Revision}", DateTimeOffset.UtcNow);
+
+    DeploymentRecord Record(ReleaseRevision revision, bool changed, TimeSpan duration, string? failure, IReadOnlyList<DiagnosisFinding> diagnosis,
+        RollbackRecord? rollback) => new(
+        target.Environment, RuntimeKind.Local, target.Namespace, target.Release, revision.Revision,
+        failure is null ? DeploymentStatus.Deployed : rollback?.Restored == true ? DeploymentStatus.RolledBack : DeploymentStatus.Failed,
+        changed, revision.Images, (long)duration.TotalMilliseconds, null, null, Runtime.History.ManifestsOf(revision.Revision), revision.ManifestDigest,
+        failure, diagnosis, rollback, target.Urls);
 }

@@ -17,7 +17,7 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
     public ReleaseHistory History { get; } = history;
 
     /// <summary>Plays the release as a new revision; the same manifests already running are a no-op (no new revision).</summary>
-    public async Task<DeployOutcome> DeployAsync(LocalRelease release, IReadOnlyList<DeployImage> images, CancellationToken cancellation = default)
+    public async Task<DeployOutcome> DeployAsync(LocalRelease release, IReadOnlyList<PinnedImage> images, CancellationToken cancellation = default)
     {
         var current = History.Current;
         if (current is { Status: RevisionStatus.Deployed or RevisionStatus.Verified } && current.ManifestDigest == release.Digest

@@ -11,7 +11,7 @@ namespace ClusterSnek.Kube;
 /// </summary>
 public sealed class LocalVerifier(LocalRuntime runtime, HttpClient http)
 {
-    public async Task<VerificationReport> VerifyAsync(IReadOnlyList<DeployImage> expected, IReadOnlyList<ServiceEndpoint> endpoints, ChainProbe? chain,
+    public async Task<VerificationReport> VerifyAsync(IReadOnlyList<PinnedImage> expected, IReadOnlyList<ServiceEndpoint> endpoints, ChainProbe? chain,
         string @namespace, TimeSpan deadline, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
@@ -42,7 +42,7 @@ public sealed class LocalVerifier(LocalRuntime runtime, HttpClient http)
             checks.Add(VerificationCheck.NotHere("chain", chain.Service, $"{chain.Service} is not part of this release"));
         checks.AddRange(ClusterOnlyChecks.NotCheckedLocally(@namespace));
 
-        var diagnosis = new List<string>();
+        var diagnosis = new List<DiagnosisFinding>();
         if (checks.Any(c => c.Outcome == CheckOutcome.Failed))
         {
             var evidence = new List<FailureEvidence>();

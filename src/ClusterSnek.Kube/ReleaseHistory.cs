@@ -7,7 +7,7 @@ namespace ClusterSnek.Kube;
 public enum RevisionStatus { Pending, Deployed, Verified, Failed, RolledBack, Superseded, Removed }
 
 /// <summary>One revision of a local release: revision.json next to its manifests.yaml.</summary>
-public sealed record ReleaseRevision(int Revision, DateTimeOffset Time, string ManifestDigest, IReadOnlyList<DeployImage> Images, RevisionStatus Status,
+public sealed record ReleaseRevision(int Revision, DateTimeOffset Time, string ManifestDigest, IReadOnlyList<PinnedImage> Images, RevisionStatus Status,
     string? Note = null, IReadOnlyList<string>? Secrets = null)
 {
     public ReleaseRevision With(RevisionStatus status, string? note = null) => this with { Status = status, Note = note ?? Note };
@@ -19,7 +19,7 @@ public sealed record ReleaseRevision(int Revision, DateTimeOffset Time, string M
 /// </summary>
 public sealed class ReleaseHistory(string directory)
 {
-    static readonly JsonSerializerOptions Json = RunRecord.Json;
+    static readonly JsonSerializerOptions Json = RecordJson.Options;
 
     public string Directory { get; } = directory;
 
@@ -47,7 +47,7 @@ public sealed class ReleaseHistory(string directory)
     public int NextNumber => All().Select(r => r.Revision).DefaultIfEmpty(0).Max() + 1;
 
     /// <summary>Writes a new revision's manifests and record; it is not current until <see cref="MakeCurrent"/>.</summary>
-    public ReleaseRevision Create(string manifests, string digest, IReadOnlyList<DeployImage> images, IReadOnlyList<string>? secrets = null)
+    public ReleaseRevision Create(string manifests, string digest, IReadOnlyList<PinnedImage> images, IReadOnlyList<string>? secrets = null)
     {
         var revision = new ReleaseRevision(NextNumber, DateTimeOffset.UtcNow, digest, images, RevisionStatus.Pending, null, secrets ?? []);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(ManifestsOf(revision.Revision))!);
@@ -88,9 +88,9 @@ public sealed class ReleaseHistory(string directory)
         IReadOnlyList<string>? Secrets)
     {
         public static RevisionDocument Of(ReleaseRevision r) =>
-            new(r.Revision, r.Time, r.ManifestDigest, r.Images.Select(i => new ImageDocument(i.Service, i.Reference, i.Digest)).ToList(), r.Status, r.Note, r.Secrets);
+            new(r.Revision, r.Time, r.ManifestDigest, r.Images.Select(i => new ImageDocument(i.Service, i.Reference, i.Digest.Value)).ToList(), r.Status, r.Note, r.Secrets);
 
         public ReleaseRevision ToRevision() =>
-            new(Revision, Time, ManifestDigest, Images.Select(i => new DeployImage(i.Service, i.Reference, i.Digest)).ToList(), Status, Note, Secrets ?? []);
+            new(Revision, Time, ManifestDigest, Images.Select(i => new PinnedImage(i.Service, i.Reference, new Digest(i.Digest))).ToList(), Status, Note, Secrets ?? []);
     }
 }

@@ -7,7 +7,7 @@ public sealed record ChainProbe(string Service, string Path)
 }
 
 /// <summary>The outcome of Verify: every check with its evidence, and the ranked diagnosis when something failed.</summary>
-public sealed record VerificationReport(string Runtime, int Revision, IReadOnlyList<VerificationCheck> Checks, IReadOnlyList<string> Diagnosis, TimeSpan Duration)
+public sealed record VerificationReport(string Runtime, int Revision, IReadOnlyList<VerificationCheck> Checks, IReadOnlyList<DiagnosisFinding> Diagnosis, TimeSpan Duration)
 {
     public bool Passed => Checks.Count > 0 && Checks.All(c => c.Outcome != CheckOutcome.Failed);
 
@@ -18,9 +18,9 @@ public sealed record VerificationReport(string Runtime, int Revision, IReadOnlyL
         $"{Count(CheckOutcome.Passed)} passed, {Count(CheckOutcome.Failed)} failed, {Count(CheckOutcome.NotChecked)} not checked on {Runtime}" +
         (Passed ? "" : ": " + string.Join("; ", Checks.Where(c => c.Outcome == CheckOutcome.Failed).Take(3).Select(c => $"{c.Check} {c.Subject}: {c.Evidence}")));
 
-    /// <summary>The pipeline.json verification[] entries.</summary>
-    public IReadOnlyList<object> ToRecord() =>
-        Checks.Select(c => new { check = c.Check, subject = c.Subject, outcome = c.Outcome.ToString(), evidence = c.Evidence }).ToList<object>();
+    /// <summary>pipeline.json's verification section: these checks, the diagnosis, and the rollback with the restored revision's checks.</summary>
+    public VerificationRecord ToRecord(RuntimeKind runtime, RollbackRecord? rollback = null, VerificationReport? afterRollback = null) =>
+        new(runtime, Revision, Passed, Checks, Diagnosis, rollback, afterRollback?.Checks, (long)Duration.TotalMilliseconds);
 }
 
 /// <summary>Checks that need a Kubernetes API server; the local runtime lists them as not checked, never as passed.</summary>

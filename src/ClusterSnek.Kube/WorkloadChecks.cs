@@ -6,7 +6,7 @@ namespace ClusterSnek.Kube;
 /// </summary>
 public static class WorkloadChecks
 {
-    public static IReadOnlyList<VerificationCheck> Evaluate(IReadOnlyList<Workload> workloads, IReadOnlyList<LiveContainer> live, IReadOnlyList<DeployImage> expected)
+    public static IReadOnlyList<VerificationCheck> Evaluate(IReadOnlyList<Workload> workloads, IReadOnlyList<LiveContainer> live, IReadOnlyList<PinnedImage> expected)
     {
         var checks = new List<VerificationCheck>();
         foreach (var w in workloads)
@@ -30,19 +30,19 @@ public static class WorkloadChecks
         return checks;
     }
 
-    static VerificationCheck DigestCheck(string service, IReadOnlyList<LiveContainer> mine, IReadOnlyList<DeployImage> expected)
+    static VerificationCheck DigestCheck(string service, IReadOnlyList<LiveContainer> mine, IReadOnlyList<PinnedImage> expected)
     {
         var image = expected.FirstOrDefault(i => i.Service == service);
         if (image is null) return VerificationCheck.Fail("image-digest", service, "this run has no signed digest for the service; it must not run");
         if (mine.Count == 0) return VerificationCheck.Fail("image-digest", service, $"expected {image.Digest}; no container running");
-        var wrong = mine.Where(c => RunningDigest(c) != image.Digest).ToList();
+        var wrong = mine.Where(c => RunningDigest(c) != image.Digest.Value).ToList();
         return wrong.Count == 0
             ? VerificationCheck.Pass("image-digest", service, $"{image.Pinned} on {mine.Count} container(s)")
             : VerificationCheck.Fail("image-digest", service, $"expected {image.Digest}; " + string.Join("; ", wrong.Select(c => $"{c.Container} runs {RunningDigest(c) ?? c.Image}")));
     }
 
     static string? RunningDigest(LiveContainer c) =>
-        c.ImageDigest is { } d && DeployImage.DigestPattern().IsMatch(d) ? d
+        c.ImageDigest is { } d && Digest.TryParse(d, out _) ? d
         : c.Image.Contains('@') ? c.Image[(c.Image.LastIndexOf('@') + 1)..] : null;
 
     static VerificationCheck SecurityCheck(string service, IReadOnlyList<LiveContainer> mine)

@@ -43,6 +43,12 @@ public interface ITargetDefinition
     /// <summary>Outputs known only when the run starts (e.g. one folder per project found).</summary>
     ITargetDefinition Outputs(Func<IEnumerable<string>> paths);
 
+    /// <summary>
+    /// Sections of pipeline.json the target reads: it runs after each section's writer when both are in the run, and reads
+    /// the last run's value (said in the log) when the writer is not.
+    /// </summary>
+    ITargetDefinition Reads(params ClusterSnek.Record.ISection[] sections);
+
     ITargetDefinition Executes(Action action);
     ITargetDefinition Executes(Func<Task> action);
     ITargetDefinition Executes(Func<CancellationToken, Task> action);

@@ -36,6 +36,7 @@ internal sealed class TargetDefinition : ITargetDefinition
     public List<(Func<IEnumerable<string?>> Values, string Text)> InputValues { get; } = [];
     public List<Func<IEnumerable<string>>> OutputPaths { get; } = [];
     public List<Func<CancellationToken, Task>> Actions { get; } = [];
+    public List<ISection> ReadSections { get; } = [];
 
     public ITargetDefinition Description(string text) { DescriptionText = text; return this; }
     public ITargetDefinition DependsOn(params Target[] targets) { Dependencies.AddRange(targets); return this; }
@@ -65,6 +66,8 @@ internal sealed class TargetDefinition : ITargetDefinition
 
     public ITargetDefinition Outputs(params string[] paths) { OutputPaths.Add(() => paths); return this; }
     public ITargetDefinition Outputs(Func<IEnumerable<string>> paths) { OutputPaths.Add(paths); return this; }
+
+    public ITargetDefinition Reads(params ISection[] sections) { ReadSections.AddRange(sections); return this; }
 
     public ITargetDefinition Executes(Action action)
     { Actions.Add(_ => { action(); return Task.CompletedTask; }); return this; }

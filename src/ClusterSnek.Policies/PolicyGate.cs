@@ -20,7 +20,7 @@ public sealed class PolicyViolationException(string message, IReadOnlyList<Polic
 /// <summary>PolicyTest: render (or take the user's manifests), evaluate, write results, fail with a table when anything is violated.</summary>
 public sealed class PolicyGate(ChartRenderer renderer, PolicyEvaluator evaluator)
 {
-    public async Task<IReadOnlyList<PolicyResult>> RunAsync(PolicyTestRequest request, Action<IReadOnlyList<object>> record, CancellationToken cancellation = default)
+    public async Task<IReadOnlyList<PolicyResult>> RunAsync(PolicyTestRequest request, Action<IReadOnlyList<PolicyEnvironmentResult>> record, CancellationToken cancellation = default)
     {
         foreach (var file in request.UserValues) ValuesFile.Check(file);
         var placeholder = request.Images.Any(i => i.IsPlaceholder);
@@ -42,7 +42,7 @@ public sealed class PolicyGate(ChartRenderer renderer, PolicyEvaluator evaluator
         // Environments are independent scans; trivy is single-threaded for most of a scan, so they run side by side.
         var evaluated = await Task.WhenAll(targets.Select(t => evaluator.EvaluateAsync(t.Name, t.Manifests, placeholder && request.Manifests is null, cancellation)));
         var results = new List<PolicyResult>();
-        var summaries = new List<object>();
+        var summaries = new List<PolicyEnvironmentResult>();
         foreach (var result in evaluated)
         {
             var name = result.Environment;
@@ -51,7 +51,8 @@ public sealed class PolicyGate(ChartRenderer renderer, PolicyEvaluator evaluator
             Log.Information("{Env}: {Run} checks, {Passed} passed, {Failed} failed, {Exceptions} exception(s) used",
                 name, result.ChecksRun, result.Passed, result.Failed, result.ExceptionsUsed.Count);
             results.Add(result);
-            summaries.Add(PolicyReport.Summary(result, Path.GetRelativePath(Path.GetDirectoryName(request.OutputDirectory)!, json)));
+            var root = Path.GetDirectoryName(request.OutputDirectory)!;
+            summaries.Add(PolicyReport.Summary(result, Path.GetRelativePath(root, json), Path.GetRelativePath(root, Path.Combine(request.OutputDirectory, name + ".sarif"))));
         }
         record(summaries);
 

@@ -12,13 +12,14 @@ public static class PolicyReport
         WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = { new JsonStringEnumConverter() },
     };
 
-    /// <summary>The per-environment summary that goes into pipeline.json's policies[].</summary>
-    public static object Summary(PolicyResult r, string reportFile) => new
-    {
-        environment = r.Environment, checksRun = r.ChecksRun, passed = r.Passed, failed = r.Failed, violations = r.Violations.Count,
-        exceptionsUsed = r.ExceptionsUsed, disabledChecks = r.Disabled.Select(d => d.Id), placeholderDigests = r.PlaceholderDigests,
-        status = r.Succeeded ? "passed" : "failed", report = reportFile,
-    };
+    /// <summary>The per-environment result that goes into pipeline.json's policies[].</summary>
+    public static PolicyEnvironmentResult Summary(PolicyResult r, string reportFile, string sarifFile) => new(
+        r.Environment, r.Succeeded, r.ChecksRun, r.Passed, r.Failed,
+        r.Violations.Select(v => Entry(v, excepted: false)).Concat(r.Excepted.Select(v => Entry(v, excepted: true))).ToList(),
+        r.ExceptionsUsed, r.Disabled.Select(d => $"{d.Id}: {d.Reason}").ToList(), r.ProjectPolicies, r.PlaceholderDigests, reportFile, sarifFile);
+
+    static PolicyViolationEntry Entry(PolicyViolation v, bool excepted) =>
+        new(v.PolicyId, v.Severity, v.Resource, v.Field, v.Message, v.Fix, excepted);
 
     public static async Task WriteAsync(PolicyResult result, string jsonFile, string sarifFile, CancellationToken cancellation = default)
     {

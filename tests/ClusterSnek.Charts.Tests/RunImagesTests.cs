@@ -7,7 +7,8 @@ public sealed class RunImagesTests
     [Fact]
     public void Images_built_in_this_run_are_used_and_the_rest_get_a_marked_placeholder()
     {
-        var images = RunImages.Images([new ImageRecord("backend", "127.0.0.1:5000/clustersnek/backend", Digest)], ["frontend", "backend"]);
+        var images = RunImages.Images([new ImageEntry("backend", "127.0.0.1:5000/clustersnek/backend", "abc1234", new Record.Digest(Digest), 10, null, 1, "dotnet", null)],
+            ["frontend", "backend"]);
 
         Assert.True(images[0].IsPlaceholder);
         Assert.Equal(ServiceImage.PlaceholderDigest, images[0].Digest);

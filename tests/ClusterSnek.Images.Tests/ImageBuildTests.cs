@@ -54,13 +54,13 @@ public sealed class ImageBuildTests(RegistryFixture fixture)
         var image = Assert.Single(images);
         Assert.Equal("buildah", image.Builder);
         Assert.Equal($"{fixture.Endpoint.Address}/clustersnek/fixture", image.Reference);
-        Assert.StartsWith("sha256:", image.Digest);
+        Assert.StartsWith("sha256:", image.Digest.Value);
         Assert.Null(image.BaseDigest);
-        var config = await ReadConfigAsync("clustersnek/fixture", image.Digest);
+        var config = await ReadConfigAsync("clustersnek/fixture", image.Digest.Value);
         var labels = config.GetProperty("config").GetProperty("Labels");
         Assert.Equal("dockerfile", labels.GetProperty("org.clustersnek.fixture").GetString());
         Assert.Equal(Source.Revision, labels.GetProperty("org.opencontainers.image.revision").GetString());
-        Assert.Contains("hello.txt", await LayerFilesAsync("clustersnek/fixture", image.Digest));
+        Assert.Contains("hello.txt", await LayerFilesAsync("clustersnek/fixture", image.Digest.Value));
     }
 
     [Fact]

@@ -6,8 +6,8 @@ namespace ClusterSnek.Kube.Tests;
 [Trait("Source", "Kubernetes API documented shape, no cluster here")]
 public sealed class ClusterChecksTests
 {
-    static readonly DeployImage Frontend = new("frontend", "127.0.0.1:5000/clustersnek/frontend", "sha256:" + new string('1', 64));
-    static readonly DeployImage Backend = new("backend", "127.0.0.1:5000/clustersnek/backend", "sha256:" + new string('2', 64));
+    static readonly PinnedImage Frontend = new("frontend", "127.0.0.1:5000/clustersnek/frontend", new Digest("sha256:" + new string('1', 64)));
+    static readonly PinnedImage Backend = new("backend", "127.0.0.1:5000/clustersnek/backend", new Digest("sha256:" + new string('2', 64)));
     static readonly Workload[] Workloads =
     [
         new("Deployment", "frontend", "frontend", 1, [("frontend", Frontend.Pinned)]),
@@ -26,9 +26,10 @@ public sealed class ClusterChecksTests
         var diagnosis = Diagnosis.Rank(checks, evidence);
 
         Assert.True(live.Single(c => c.Service == "backend").IsFatal);
-        Assert.StartsWith("backend: CrashLoopBackOff", diagnosis[0]);
-        Assert.EndsWith("last log line: fail: missing secret db-password", diagnosis[0]);
-        Assert.Contains(diagnosis, d => d.StartsWith("backend: BackOff (Back-off restarting failed container backend"));
+        Assert.Equal(("backend", "CrashLoopBackOff"), (diagnosis[0].Subject, diagnosis[0].Cause));
+        Assert.EndsWith("last log line: fail: missing secret db-password", diagnosis[0].Evidence);
+        Assert.NotNull(diagnosis[0].Fix);
+        Assert.Contains(diagnosis, d => d is { Subject: "backend", Cause: "BackOff" } && d.Evidence.StartsWith("Back-off restarting failed container backend"));
         Assert.Contains(checks, c => c is { Check: "rollout", Subject: "backend", Outcome: CheckOutcome.Failed });
         Assert.Contains(checks, c => c is { Check: "restarts", Subject: "backend", Outcome: CheckOutcome.Failed, Evidence: "backend: 4 restarts" });
         Assert.Contains(checks, c => c is { Check: "rollout", Subject: "frontend", Outcome: CheckOutcome.Passed });

@@ -3,45 +3,31 @@ using ClusterSnek.Tools;
 
 namespace ClusterSnek.Kube.Tests;
 
-/// <summary>What Deploy reads from the stages before it (pipeline.json images[]) and what it hands helm.</summary>
+/// <summary>What Deploy takes from the recorded images and verdicts, and what it hands helm.</summary>
 public sealed class DeployInputsTests
 {
     static readonly string Digest = "sha256:" + new string('b', 64);
 
-    static string PipelineJson(string images)
+    [Fact]
+    public void An_image_whose_recorded_verdict_failed_is_refused_by_the_gate()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"pipeline-{Guid.NewGuid():N}.json");
-        File.WriteAllText(file, $$"""{"schemaVersion":1,"images":{{images}}}""");
-        return file;
+        var image = new PinnedImage("frontend", "127.0.0.1:5000/clustersnek/frontend", new Digest(Digest));
+
+        var error = Assert.Throws<UnverifiedImageException>(() =>
+            SignatureGate.Require([image], [new ImageVerdict("frontend", new Digest(Digest), false, ["signature bytes do not verify"])]));
+
+        Assert.Contains("frontend " + Digest + ": signature verification failed (signature bytes do not verify)", error.Message);
     }
 
     [Fact]
-    public void Images_and_the_verdicts_VerifySignatures_recorded_are_read_from_pipeline_json_and_signing_alone_is_no_verdict()
+    public void A_verdict_about_another_digest_of_the_same_service_is_no_verdict()
     {
-        var file = PipelineJson($$$"""
-            [{"service":"backend","reference":"127.0.0.1:5000/clustersnek/backend","digest":"{{{Digest}}}","signature":{"verified":true,"keyId":"abc"},"signatureVerification":{"passed":true,"keyId":"abc"}},
-             {"service":"frontend","reference":"127.0.0.1:5000/clustersnek/frontend","digest":"sha256:{{{new string('c', 64)}}}","signature":{"verified":true}},
-             {"service":"broken","reference":"127.0.0.1:5000/clustersnek/broken"}]
-            """);
+        var image = new PinnedImage("frontend", "127.0.0.1:5000/clustersnek/frontend", new Digest(Digest));
+        var older = new ImageVerdict("frontend", new Digest("sha256:" + new string('c', 64)), true, []);
 
-        var images = DeployInputs.Images(null, file);
-        var verdicts = DeployInputs.RecordedVerdicts(null, file);
+        var error = Assert.Throws<UnverifiedImageException>(() => SignatureGate.Require([image], [older]));
 
-        Assert.Equal(["backend", "frontend"], images.Select(i => i.Service));
-        Assert.Equal("127.0.0.1:5000/clustersnek/backend@" + Digest, images[0].Pinned);
-        var verdict = Assert.Single(verdicts);
-        Assert.True(verdict.Verified);
-        Assert.Equal(Digest, verdict.Digest);
-    }
-
-    [Fact]
-    public void An_image_without_a_recorded_verification_is_refused_by_the_gate()
-    {
-        var file = PipelineJson($$$"""[{"service":"frontend","reference":"127.0.0.1:5000/clustersnek/frontend","digest":"{{{Digest}}}","signature":{"verified":true},"signatureVerification":{"passed":false,"reasons":["signature bytes do not verify"]}}]""");
-
-        var error = Assert.Throws<UnverifiedImageException>(() => SignatureGate.Require(DeployInputs.Images(null, file), DeployInputs.RecordedVerdicts(null, file)));
-
-        Assert.Contains("frontend " + Digest + ": signature verification failed", error.Message);
+        Assert.Contains("no signature verification", error.Message);
     }
 
     [Fact]
@@ -49,7 +35,7 @@ public sealed class DeployInputsTests
     {
         var path = Path.Combine(Path.GetTempPath(), $"run-values-{Guid.NewGuid():N}", "run-values.yaml");
 
-        DeployInputs.WriteRunValues(path, [new("mcp-server", "127.0.0.1:5000/clustersnek/mcp-server", Digest), new("backend", "127.0.0.1:5000/clustersnek/backend", Digest)], localRuntime: true);
+        DeployInputs.WriteRunValues(path, [new("mcp-server", "127.0.0.1:5000/clustersnek/mcp-server", new Digest(Digest)), new("backend", "127.0.0.1:5000/clustersnek/backend", new Digest(Digest))], localRuntime: true);
 
         Expect.MatchesFile(File.ReadAllText(path).Replace(Digest, "sha256:<digest>"), "run-values.yaml");
     }
@@ -69,10 +55,10 @@ public sealed class DeployInputsTests
         var helm = new HelmRelease(new ResolvedTool(ToolPins.Helm, "4.2.3", "/nonexistent/helm", "test"));
         var target = new ClusterTarget("kind-ci", "clustersnek-dev", "clustersnek", "charts/clustersnek", [], new Dictionary<string, string>(), TimeSpan.FromMinutes(1));
         using var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "https://127.0.0.1:1" });
-        var image = new DeployImage("backend", "127.0.0.1:5000/clustersnek/backend", Digest);
+        var image = new PinnedImage("backend", "127.0.0.1:5000/clustersnek/backend", new Digest(Digest));
         var rendered = RenderedManifests.Parse(LocalRuntimeFixture.Rendered("backend", image.Pinned, 8081), "helm template");
 
-        var error = await Assert.ThrowsAsync<UnverifiedImageException>(() => new ClusterDeployment(helm, target, client).DeployAsync(rendered, [image], [], TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<UnverifiedImageException>(() => new ClusterDeployment(helm, target, client).DeployAsync(rendered, [image], [], "dev", [], TestContext.Current.CancellationToken));
 
         Assert.Contains("no signature verification", error.Message);
     }

@@ -28,16 +28,16 @@ public sealed class LocalRuntimeFixture : IAsyncLifetime
     {
         var artifacts = Directory.CreateDirectory(Path.Combine(TestImage.Cache, "artifacts-" + Guid.NewGuid().ToString("N")[..8])).FullName;
         directories.Add(artifacts);
-        var deployment = new LocalDeployment(Podman, artifacts, environment, "clustersnek-" + environment, Http);
+        var deployment = new LocalDeployment(Podman, artifacts, new LocalTarget(environment, "clustersnek-" + environment, "clustersnek", []), Http);
         started.Add(deployment.Runtime);
         return deployment;
     }
 
     /// <summary>The test image deployed as app <paramref name="name"/> (its Deployment, labels and Secret carry that name).</summary>
-    public DeployImage App(string name) => new(name, Image.Reference, Image.Digest);
+    public PinnedImage App(string name) => new(name, Image.Reference, new Digest(Image.Digest));
 
-    public IReadOnlyList<SignatureVerdict> Verified(params DeployImage[] images) =>
-        images.Select(i => new SignatureVerdict(i.Digest, true, "test: signature checked")).ToList();
+    public IReadOnlyList<ImageVerdict> Verified(params PinnedImage[] images) =>
+        images.Select(i => new ImageVerdict(i.Service, i.Digest, true, [])).ToList();
 
     public async ValueTask DisposeAsync()
     {

@@ -8,10 +8,10 @@ public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixtu
     CancellationToken Ct => TestContext.Current.CancellationToken;
 
     // Each test runs its own app name: pods are named after their Deployment, and the tests share one podman storage.
-    static RenderedManifests Release(DeployImage image, int port, string? www = null) =>
+    static RenderedManifests Release(PinnedImage image, int port, string? www = null) =>
         RenderedManifests.Parse(LocalRuntimeFixture.Rendered(image.Service, image.Pinned, port, www), "test release");
 
-    static IReadOnlyList<ServiceEndpoint> Endpoints(DeployImage image, int port) => [new(image.Service, port, "/readyz")];
+    static IReadOnlyList<ServiceEndpoint> Endpoints(PinnedImage image, int port) => [new(image.Service, port, "/readyz")];
 
     [Fact]
     public async Task A_deployed_release_passes_Verify_with_live_evidence_and_lists_cluster_checks_as_not_checked()
@@ -65,12 +65,12 @@ public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixtu
         var (port, alphaPort) = (TestImage.FreePort(), TestImage.FreePort());
         var alpha = fixture.App("alpha-pull");
         var web = fixture.App("web-pull");
-        RenderedManifests TwoApps(DeployImage image) => RenderedManifests.Parse(
+        RenderedManifests TwoApps(PinnedImage image) => RenderedManifests.Parse(
             LocalRuntimeFixture.Rendered(alpha.Service, alpha.Pinned, alphaPort) + "\n" + LocalRuntimeFixture.Rendered(web.Service, image.Pinned, port), "test release");
         var deployment = fixture.NewDeployment("pull");
         await deployment.DeployAsync(TwoApps(web), [alpha, web], fixture.Verified(alpha, web), rollback: true, Ct);
         // Signed and verified, but gone from the registry: kube play starts alpha, then cannot pull web.
-        var missing = new DeployImage(web.Service, fixture.Image.Reference, "sha256:" + new string('0', 64));
+        var missing = new PinnedImage(web.Service, fixture.Image.Reference, new Digest("sha256:" + new string('0', 64)));
 
         var failure = await Assert.ThrowsAsync<ReleaseFailedException>(() =>
             deployment.DeployAsync(TwoApps(missing), [alpha, missing], fixture.Verified(alpha, missing), rollback: true, Ct));
@@ -93,7 +93,7 @@ public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixtu
 
         Assert.True(first.Changed);
         Assert.False(second.Changed);
-        Assert.Equal(first.Revision.Revision, second.Revision.Revision);
+        Assert.Equal(first.Revision, second.Revision);
         Assert.Single(deployment.Runtime.History.All());
     }
 
@@ -109,7 +109,7 @@ public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixtu
 
         var removed = await deployment.Runtime.DownAsync(Ct);
 
-        Assert.Equal(outcome.Revision.Revision, removed!.Revision);
+        Assert.Equal(outcome.Revision, removed!.Revision);
         Assert.Empty(await deployment.Runtime.ObserveAsync(workloads, Ct));
         Assert.Null(deployment.Runtime.History.Current);
         Assert.DoesNotContain("web-down-db", await fixture.Podman.SecretNamesAsync(Ct));

@@ -3,7 +3,7 @@ namespace ClusterSnek.Kube.Tests;
 /// <summary>Which revision a rollback returns to.</summary>
 public sealed class ReleaseHistoryTests
 {
-    static readonly DeployImage Web = new("web", "127.0.0.1:5000/clustersnek/web", "sha256:" + new string('a', 64));
+    static readonly PinnedImage Web = new("web", "127.0.0.1:5000/clustersnek/web", new Digest("sha256:" + new string('a', 64)));
 
     static ReleaseHistory With(params RevisionStatus[] statuses)
     {

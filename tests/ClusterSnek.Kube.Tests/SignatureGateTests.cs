@@ -5,13 +5,13 @@ namespace ClusterSnek.Kube.Tests;
 /// <summary>Unsigned or unverified images never start: the gate refuses before any podman call (podman here is a path that does not exist).</summary>
 public sealed class SignatureGateTests
 {
-    static readonly DeployImage Web = new("web", "127.0.0.1:5000/clustersnek/web", "sha256:" + new string('a', 64));
+    static readonly PinnedImage Web = new("web", "127.0.0.1:5000/clustersnek/web", new Digest("sha256:" + new string('a', 64)));
 
     static (LocalDeployment Deployment, string Artifacts) Unrunnable()
     {
         var artifacts = Path.Combine(Path.GetTempPath(), "clustersnek-gate-" + Guid.NewGuid().ToString("N"));
         var podman = new Podman(new ResolvedTool(ToolPins.Podman, "4.3.1", "/nonexistent/podman", "test"), new PodmanStorage(artifacts + "/root", artifacts + "/run", artifacts + "/c.conf"));
-        return (new LocalDeployment(podman, artifacts, "dev", "clustersnek-dev", new HttpClient()), artifacts);
+        return (new LocalDeployment(podman, artifacts, new LocalTarget("dev", "clustersnek-dev", "clustersnek", []), new HttpClient()), artifacts);
     }
 
     static RenderedManifests Release(string image) => RenderedManifests.Parse(LocalRuntimeFixture.Rendered("web", image, 18080), "test release");
@@ -33,7 +33,7 @@ public sealed class SignatureGateTests
         var (deployment, artifacts) = Unrunnable();
 
         var error = await Assert.ThrowsAsync<UnverifiedImageException>(() => deployment.DeployAsync(Release(Web.Pinned), [Web],
-            [new SignatureVerdict(Web.Digest, false, "signature does not match the public key")], rollback: true, TestContext.Current.CancellationToken));
+            [new ImageVerdict(Web.Service, Web.Digest, false, ["signature does not match the public key"])], rollback: true, TestContext.Current.CancellationToken));
 
         Assert.Contains("signature verification failed (signature does not match the public key)", error.Message);
         Assert.False(Directory.Exists(artifacts));
@@ -45,7 +45,7 @@ public sealed class SignatureGateTests
         var (deployment, artifacts) = Unrunnable();
 
         var error = await Assert.ThrowsAsync<UnverifiedImageException>(() => deployment.DeployAsync(Release("docker.io/library/nginx:latest"), [Web],
-            [new SignatureVerdict(Web.Digest, true, "ok")], rollback: true, TestContext.Current.CancellationToken));
+            [new ImageVerdict(Web.Service, Web.Digest, true, [])], rollback: true, TestContext.Current.CancellationToken));
 
         Assert.Contains("web runs docker.io/library/nginx:latest, which is not a verified digest of this run", error.Message);
         Assert.False(Directory.Exists(artifacts));

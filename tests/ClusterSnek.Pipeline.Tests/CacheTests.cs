@@ -3,6 +3,10 @@ namespace ClusterSnek.Pipeline.Tests;
 [Collection("Engine")]
 public sealed class CacheTests
 {
+    sealed record Produced(string Flavour);
+
+    static readonly Section<Produced> ProducedSection = new("produced", "Produce");
+
     sealed class Cached : PipelineBuild
     {
         [Parameter("flavour")] public string Flavour { get; set; } = "plain";
@@ -16,7 +20,7 @@ public sealed class CacheTests
                 Runs++;
                 Directory.CreateDirectory(RootOf(this) / "out");
                 File.WriteAllText(RootOf(this) / "out" / "result.txt", "done");
-                Run.Set("produced", new { flavour = Flavour });
+                Run.Set(ProducedSection, new Produced(Flavour));
             });
         public AbsolutePath? Root { get; set; }
         static AbsolutePath RootOf(Cached c) => c.Root!;
@@ -73,36 +77,5 @@ public sealed class CacheTests
         File.Delete(root.Path / "out" / "result.txt");
         Assert.Equal(1, RunOnce(root).Build.Runs);
         Assert.Equal(1, RunOnce(root, "--no-cache").Build.Runs);
-    }
-}
-
-[Collection("Engine")]
-public sealed class RecordPatchTests
-{
-    sealed class Stages : PipelineBuild
-    {
-        public int BuildRuns { get; private set; }
-        public Target Images => _ => _.Inputs(() => ["v1"]).Executes(() =>
-        {
-            BuildRuns++;
-            Run.Set("images", new[] { new { service = "backend", digest = "sha256:aa" }, new { service = "frontend", digest = "sha256:bb" } });
-        });
-        public Target Scan => _ => _.DependsOn(Images).Inputs(() => ["v1"]).Executes(() =>
-            Run.Patch("images", "service", "frontend", new { scan = new { critical = 0 } }));
-    }
-
-    [Fact]
-    public void Later_targets_patch_array_entries_and_cached_runs_replay_the_patches_in_order()
-    {
-        using var root = new TempRoot();
-        Engine.Run(new Stages(), root, "Scan");
-        var again = new Stages();
-        Engine.Run(again, root, "Scan");
-        Assert.Equal(0, again.BuildRuns);
-        var images = root.PipelineJson().RootElement.GetProperty("images");
-        Assert.Equal(2, images.GetArrayLength());
-        Assert.Equal("sha256:bb", images[1].GetProperty("digest").GetString());
-        Assert.Equal(0, images[1].GetProperty("scan").GetProperty("critical").GetInt32());
-        Assert.False(images[0].TryGetProperty("scan", out _));
     }
 }

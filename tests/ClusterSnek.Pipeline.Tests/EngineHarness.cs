@@ -20,9 +20,9 @@ public sealed class TempRoot : IDisposable
 
     public JsonDocument PipelineJson() => JsonDocument.Parse(File.ReadAllText(Path / "artifacts" / "pipeline.json"));
 
+    /// <summary>The target's status as recorded in pipeline.json, read as the record's enum (e.g. "Cached").</summary>
     public string Status(string target) =>
-        PipelineJson().RootElement.GetProperty("targets").EnumerateArray()
-            .Single(t => t.GetProperty("name").GetString() == target).GetProperty("status").GetString()!;
+        PipelineDocument.Read(Path / "artifacts" / "pipeline.json").Target(target)!.Status.ToString();
 
     public void Dispose()
     {

@@ -3,6 +3,10 @@ namespace ClusterSnek.Pipeline.Tests;
 [Collection("Engine")]
 public sealed class SecretTests
 {
+    sealed record Login(string? Used);
+
+    static readonly Section<Login> LoginSection = new("login", "Login");
+
     sealed class Leaky : PipelineBuild
     {
         [Parameter("a password"), Secret] public string? RegistryPassword { get; set; }
@@ -10,7 +14,7 @@ public sealed class SecretTests
         {
             Serilog.Log.Information("logging in with {Password}", RegistryPassword);
             Serilog.Log.Warning("raw text: password=" + RegistryPassword);
-            Run.Set("login", new { used = RegistryPassword });
+            Run.Set(LoginSection, new Login(RegistryPassword));
             throw new InvalidOperationException("registry refused " + RegistryPassword);
         });
     }

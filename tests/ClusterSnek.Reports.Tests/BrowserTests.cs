@@ -18,7 +18,7 @@ public sealed class BrowserTests
         Assert.True(File.Exists("/usr/bin/chromium"), "/usr/bin/chromium is missing: apt-get install chromium (./build.sh Test installs it with the toolchain).");
         using var temp = new TempFolder();
         var file = temp.Path / "report.html";
-        File.WriteAllText(file, ReportRenderer.RenderHtml(Fixture.Full, Fixture.Now));
+        File.WriteAllText(file, ReportRenderer.RenderHtml(Documents.VerifyFailedAndRolledBack(), Documents.Now));
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -43,7 +43,14 @@ public sealed class BrowserTests
         var imageRow = page.Locator("tr.image[data-service=backend]");
         Assert.True(await imageRow.IsVisibleAsync());
         Assert.Contains("sha256:aaaabbbbcccc", await imageRow.InnerTextAsync());
-        Assert.Equal(11, await page.Locator("svg g.target-row").CountAsync());
+        Assert.Equal(12, await page.Locator("svg g.target-row").CountAsync());
+
+        // The failed release: the failing check, the diagnosis and the rollback are on screen, in their own section.
+        Assert.True(await page.Locator("#failure").IsVisibleAsync());
+        Assert.Contains("restarts", await page.Locator("#failure tr.failed-check").First.InnerTextAsync());
+        Assert.Contains("the database connection string is missing", await page.Locator("#failure tr.diagnosis").InnerTextAsync());
+        Assert.Contains("the restored revision verified", await page.Locator("#failure tr.rollback").InnerTextAsync());
+        Assert.Equal(2, await page.Locator("#verification tr.check[data-outcome='not checked']").CountAsync());
 
         // The collapsed parameters section opens on click: the inline script ran.
         await page.Locator("#parameters h2").ClickAsync();

@@ -1,20 +1,10 @@
-using System.Text.Json.Nodes;
 using ClusterSnek.Pipeline;
 
 namespace ClusterSnek.Reports.Tests;
 
-/// <summary>pipeline.json documents shaped like the stages write them, and a throwaway folder for outputs.</summary>
+/// <summary>Where the repository is (for committed files the tests compare against).</summary>
 public static class Fixture
 {
-    /// <summary>Tests pin "now" so an exception's expiry does not change the expected output over time.</summary>
-    public static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
-
-    public static JsonNode Load(string name) =>
-        JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", name)))!;
-
-    public static JsonNode Full => Load("pipeline.full.json");
-    public static JsonNode Partial => Load("pipeline.partial.json");
-
     /// <summary>The repository root (the folder holding ClusterSnek.sln).</summary>
     public static AbsolutePath RepositoryRoot
     {

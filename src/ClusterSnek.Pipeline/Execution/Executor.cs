@@ -92,9 +92,9 @@ internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCa
             if (cache is not null && node.Definition.IsCacheable)
             {
                 key = cache.ComputeKey(node.Name, node.Definition, out fileHashes);
-                if (cache.TryHit(node.Name, node.Definition, key) is { } operations)
+                if (cache.TryHit(node.Name, node.Definition, key) is { } recorded)
                 {
-                    record.Restore(node.Name, operations);
+                    record.Restore(node.Name, recorded);
                     status = TargetStatus.Cached;
                     reason = "inputs unchanged";
                     return;

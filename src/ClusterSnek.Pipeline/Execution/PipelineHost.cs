@@ -98,6 +98,8 @@ internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func
         var pipelineJson = artifacts / "pipeline.json";
         try
         {
+            record.CarryFrom(pipelineJson);
+            record.ReadsOf = target => plan.Ordered.FirstOrDefault(n => n.Name == target)?.Definition.ReadSections.Select(s => s.Name).ToList() ?? [];
             Log.Information("ClusterSnek: {Targets} ({Count} targets planned)", string.Join(", ", record.Requested), plan.Ordered.Count);
             var cache = build.NoCache ? null : new TargetCache(root, root / ".nuke" / "cache");
             var executor = new Executor(plan, output, cache, record, build.MaxParallel, () => record.Write(pipelineJson));
@@ -110,6 +112,7 @@ internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func
             record.ExitCode = exit;
             record.FinishedAt = DateTimeOffset.UtcNow;
             record.Write(pipelineJson);
+            KeepInHistory(pipelineJson, artifacts / "runs", record.Number);
             Summary.Write(console, plan, record);
             return exit;
         }
@@ -120,6 +123,24 @@ internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func
             Log.CloseAndFlush();
             fileSink?.Dispose();
         }
+    }
+
+    /// <summary>How many earlier records artifacts/runs/ keeps.</summary>
+    public const int HistoryLength = 20;
+
+    /// <summary>Copies the finished record to artifacts/runs/&lt;n&gt;/pipeline.json and keeps the last <see cref="HistoryLength"/> runs.</summary>
+    static void KeepInHistory(AbsolutePath pipelineJson, AbsolutePath runs, int number)
+    {
+        try
+        {
+            var folder = (runs / number.ToString(System.Globalization.CultureInfo.InvariantCulture)).CreateDirectory();
+            File.Copy(pipelineJson, folder / "pipeline.json", overwrite: true);
+            var old = Directory.GetDirectories(runs)
+                .Select(d => (Path: d, N: int.TryParse(Path.GetFileName(d), out var n) ? n : int.MaxValue))
+                .Where(d => d.N <= number - HistoryLength).ToList();
+            foreach (var (path, _) in old) Directory.Delete(path, recursive: true);
+        }
+        catch (IOException e) { Log.Warning("Could not keep this run's record under {Runs}: {Reason}", runs, e.Message); }
     }
 
     void CheckRequirements(ExecutionPlan plan)

@@ -1,17 +1,18 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace ClusterSnek.Pipeline;
 
 /// <summary>
 /// Content-hash cache: a target whose input files and values hash as last time, and whose outputs still exist,
-/// is not run again; what it recorded in pipeline.json is restored instead.
+/// is not run again; the sections it recorded in pipeline.json are restored instead.
 /// </summary>
 internal sealed class TargetCache(AbsolutePath root, AbsolutePath directory)
 {
     sealed record FileStamp(long Size, long MtimeTicks, string Sha256);
-    sealed record Entry(string Key, List<RecordOperation> Operations, Dictionary<string, FileStamp> Files);
+    sealed record Entry(string Key, Dictionary<string, JsonNode> Sections, Dictionary<string, FileStamp> Files);
 
     public string ComputeKey(string target, TargetDefinition definition, out Dictionary<string, string> fileHashes)
     {
@@ -41,16 +42,16 @@ internal sealed class TargetCache(AbsolutePath root, AbsolutePath directory)
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    public IReadOnlyList<RecordOperation>? TryHit(string target, TargetDefinition definition, string key)
+    public IReadOnlyDictionary<string, JsonNode>? TryHit(string target, TargetDefinition definition, string key)
     {
         var entry = Load(target);
         if (entry is null || entry.Key != key) return null;
         foreach (var output in definition.OutputPaths.SelectMany(o => o()))
             if (!(root / output).Exists) return null;
-        return entry.Operations;
+        return entry.Sections;
     }
 
-    public void Store(string target, string key, IReadOnlyList<RecordOperation> operations, Dictionary<string, string> fileHashes)
+    public void Store(string target, string key, IReadOnlyDictionary<string, JsonNode> sections, Dictionary<string, string> fileHashes)
     {
         var files = fileHashes.ToDictionary(kv => kv.Key, kv =>
         {
@@ -58,7 +59,7 @@ internal sealed class TargetCache(AbsolutePath root, AbsolutePath directory)
             return new FileStamp(info.Exists ? info.Length : -1, info.Exists ? info.LastWriteTimeUtc.Ticks : 0, kv.Value);
         });
         directory.CreateDirectory();
-        var text = Redactor.Redact(JsonSerializer.Serialize(new Entry(key, operations.ToList(), files), RunRecord.Json));
+        var text = Redactor.Redact(JsonSerializer.Serialize(new Entry(key, sections.ToDictionary(), files), RunRecord.Json));
         File.WriteAllText(directory / (target + ".json"), text);
     }
 
@@ -73,6 +74,6 @@ internal sealed class TargetCache(AbsolutePath root, AbsolutePath directory)
         var file = directory / (target + ".json");
         if (!File.Exists(file)) return null;
         try { return JsonSerializer.Deserialize<Entry>(File.ReadAllText(file), RunRecord.Json); }
-        catch (JsonException) { return null; }
+        catch (Exception e) when (e is JsonException or NotSupportedException) { return null; } // an entry of an older shape is a miss
     }
 }

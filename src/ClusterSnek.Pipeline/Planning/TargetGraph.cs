@@ -49,6 +49,10 @@ internal sealed class TargetGraph
             node.IsFinally = d.IsAlwaysLast;
             foreach (var before in d.BeforeTargets.Select(t => Resolve(t, node.Name))) before.After.Add(node);
             foreach (var by in d.TriggeredByTargets.Select(t => Resolve(t, node.Name))) by.Triggers.Add(node);
+            // A reader runs after the section's writer whenever both are in the run (ordering only: the writer is not pulled in).
+            foreach (var section in d.ReadSections.Where(s => s.Writer != node.Name))
+                node.After.Add(lookup.TryGetValue(section.Writer, out var writer) ? writer
+                    : throw new UsageException($"Target {node.Name} reads the {section.Name} section, whose writer {section.Writer} is not a target of {build.GetType().Name}."));
         }
         var graph = new TargetGraph(nodes);
         graph.ThrowOnCycle();

@@ -1,5 +1,6 @@
-using System.Text.Json.Nodes;
+using ClusterSnek.Record;
 using Octokit;
+using DeploymentStatus = ClusterSnek.Record.DeploymentStatus;
 
 namespace ClusterSnek.Reports.GitHub;
 
@@ -27,9 +28,12 @@ public static class GitHubPlanner
     // GitHub refuses comment bodies over 65536 characters and status descriptions over 140.
     const int MaxComment = 65_000, MaxDescription = 140;
 
-    public static IReadOnlyList<GitHubOperation> Plan(GitHubContext context, JsonNode pipeline, string markdown, IReadOnlyList<IssueComment> existingComments)
+    public static IReadOnlyList<GitHubOperation> Plan(
+        GitHubContext context, PipelineDocument doc, string markdown, IReadOnlyList<IssueComment> existingComments)
     {
-        var verdict = Verdict.Of(pipeline);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(existingComments);
+        var verdict = Verdict.Of(doc);
         var operations = new List<GitHubOperation>
         {
             // Only a blocked run fails the commit; an incomplete one (a PR build without images) is green with the reason said.
@@ -46,26 +50,39 @@ public static class GitHubPlanner
             else if (ours.Body != body) operations.Add(new UpdateComment(ours.Id, body));
         }
 
-        if (DeploymentOf(pipeline) is { } deployment) operations.Add(deployment with { Sha = context.Sha, LogUrl = context.RunUrl });
+        if (DeploymentOf(doc, verdict) is { } deployment) operations.Add(deployment with { Sha = context.Sha, LogUrl = context.RunUrl });
         return operations;
     }
 
-    static CreateDeployment? DeploymentOf(JsonNode pipeline)
+    /// <summary>
+    /// A GitHub Deployment for a Deploy of this run (none for a deployment carried from an earlier run): failed when Deploy
+    /// failed, the release was rolled back or Verify failed, described by the first failed check or diagnosis.
+    /// </summary>
+    static CreateDeployment? DeploymentOf(PipelineDocument doc, Verdict verdict)
     {
-        var deploy = pipeline.Objects("targets").FirstOrDefault(t => t.Str("name") == "Deploy");
-        var section = pipeline.At("deployment");
-        if (section is null && deploy?.Str("status") is not ("Failed" or "Succeeded")) return null;
-        var environment = section.FirstStr("environment", "namespace") ?? pipeline.FirstStrOf("parameters", "Env", "env") ?? "dev";
-        var failed = deploy?.Str("status") == "Failed"
-            || pipeline.Objects("verification").Any(v => Status.IsFailure(v.Str("status")))
-            || section.At("rollback") is JsonObject { Count: > 0 };
-        var description = failed
-            ? Clip(section.At("rollback") is JsonObject ? "rolled back: " + Verdict.Of(pipeline).Summary : Verdict.Of(pipeline).Summary, MaxDescription)
-            : Clip($"{section.Str("release") ?? "release"} revision {section.Str("revision") ?? "?"} verified", MaxDescription);
-        return new CreateDeployment("", environment, description, failed ? DeploymentState.Failure : DeploymentState.Success, "");
+        var deploy = doc.Target(Sections.Deployment.Writer);
+        if (deploy?.Status is not (TargetStatus.Succeeded or TargetStatus.Failed)) return null;
+        var deployment = doc.CarriedFrom(Sections.Deployment) is null ? doc.Deployment : null;
+        var verification = doc.CarriedFrom(Sections.Verification) is null ? doc.Verification : null;
+        var verify = doc.Target(Sections.Verification.Writer);
+        var rollback = deployment?.Rollback ?? verification?.Rollback;
+        var failed = deploy.Status == TargetStatus.Failed || deployment?.Status is DeploymentStatus.Failed or DeploymentStatus.RolledBack
+            || verification is { Passed: false } || verify?.Status == TargetStatus.Failed || rollback is not null;
+        var environment = ReportModel.EnvironmentOf(doc) ?? "unnamed";
+        if (!failed)
+        {
+            var what = deployment is null ? "release" : $"{deployment.Release} revision {deployment.Revision}";
+            var verified = verification is { Passed: true } v && v.Revision == deployment?.Revision;
+            var description = verified ? $"{what} verified" : $"{what} deployed, not verified";
+            return new CreateDeployment("", environment, Clip(description, MaxDescription), DeploymentState.Success, "");
+        }
+        var firstCheck = verification?.Checks.FirstOrDefault(c => c.Outcome == CheckOutcome.Failed);
+        var diagnosis = verification?.Diagnosis.FirstOrDefault() ?? deployment?.Diagnosis.FirstOrDefault();
+        var cause = firstCheck is not null ? $"{firstCheck.Check} of {firstCheck.Subject} failed: {firstCheck.Evidence}"
+            : diagnosis?.ToString() ?? deployment?.Failure ?? deploy.Reason ?? verify?.Reason ?? verdict.Summary;
+        var prefix = rollback is null ? "" : $"rolled back to {(rollback.ToRevision is { } to ? "revision " + to : "nothing")}: ";
+        return new CreateDeployment("", environment, Clip(prefix + cause, MaxDescription), DeploymentState.Failure, "");
     }
-
-    static string? FirstStrOf(this JsonNode pipeline, string section, params string[] names) => pipeline.At(section).FirstStr(names);
 
     static string Clip(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 }

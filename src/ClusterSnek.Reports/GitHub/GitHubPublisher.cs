@@ -1,5 +1,5 @@
 using System.Collections.ObjectModel;
-using System.Text.Json.Nodes;
+using ClusterSnek.Record;
 using ClusterSnek.Reports.Audit;
 using Octokit;
 using Serilog;
@@ -9,8 +9,10 @@ namespace ClusterSnek.Reports.GitHub;
 /// <summary>Reads what exists on GitHub, plans, and applies the plan with Octokit; each change is audited.</summary>
 public static class GitHubPublisher
 {
-    public static async Task PublishAsync(GitHubContext context, string token, JsonNode pipeline, string markdown, CancellationToken cancellation)
+    public static async Task PublishAsync(
+        GitHubContext context, string token, PipelineDocument doc, string markdown, CancellationToken cancellation)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var client = new GitHubClient(new ProductHeaderValue("ClusterSnek"), new Uri(context.ApiUrl))
         {
             Credentials = new Credentials(token),
@@ -18,7 +20,7 @@ public static class GitHubPublisher
         IReadOnlyList<IssueComment> comments = context.PullRequest is { } pull
             ? await client.Issue.Comment.GetAllForIssue(context.Owner, context.Name, pull)
             : [];
-        foreach (var operation in GitHubPlanner.Plan(context, pipeline, markdown, comments))
+        foreach (var operation in GitHubPlanner.Plan(context, doc, markdown, comments))
         {
             cancellation.ThrowIfCancellationRequested();
             string subject, describe;

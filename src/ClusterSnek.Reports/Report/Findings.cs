@@ -1,91 +1,114 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using ClusterSnek.Record;
 
 namespace ClusterSnek.Reports;
 
-/// <summary>Scan findings across images and the repository: vulnerabilities, secrets (never their text), misconfigurations, exceptions.</summary>
+/// <summary>
+/// The scan section: the gate per subject, counts by severity, vulnerabilities, secrets (by file, line and rule only),
+/// misconfigurations and the exceptions used. Image results come only from <see cref="PipelineDocument.ImageViews"/>.
+/// </summary>
 internal static class Findings
 {
     static readonly string[] Order = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
 
-    public static JsonObject Of(JsonNode p, DateTimeOffset now)
+    public static JsonObject Of(PipelineDocument doc, DateTimeOffset now)
     {
-        var scans = p.Objects("images").Select(i => (service: i.Str("service"), scan: i.At("scan")))
-            .Append((service: (string?)null, scan: p.At("scan")))
-            .Where(s => s.scan is JsonObject).ToList();
+        var source = SectionSource.Of(doc, Sections.Scan);
+        var views = doc.ImageViews();
+        var subjects = views.Where(v => v.Scan is not null).Select(v => (Where: v.Image.Service, Result: v.Scan!)).ToList();
+        if (doc.Scan?.Repository is { } repository) subjects.Add(("repository", repository));
+        var shown = subjects.Select(s => s.Result).ToHashSet();
+        var notShown = (doc.Scan?.Images ?? []).Where(r => !shown.Contains(r)).Select(r =>
+            $"the scan of {r.Subject} {Display.Short(r.Digest)} is not shown: that digest is not one of the images of this record");
 
-        var vulnerabilities = scans.SelectMany(s => s.scan.Objects("vulnerabilities").Select(v => new JsonObject
-        {
-            ["service"] = s.service ?? v.Str("service") ?? "",
-            ["id"] = v.FirstStr("id", "vulnerabilityID", "VulnerabilityID"),
-            ["package"] = v.FirstStr("package", "pkgName", "PkgName"),
-            ["installed"] = v.FirstStr("installed", "installedVersion", "InstalledVersion"),
-            ["fixed"] = v.FirstStr("fixed", "fixedVersion", "FixedVersion") ?? "no fix yet",
-            ["severity"] = (v.FirstStr("severity", "Severity") ?? "UNKNOWN").ToUpperInvariant(),
-            ["title"] = v.FirstStr("title", "Title"),
-        })).OrderBy(v => Rank(v.Str("severity"))).ThenBy(v => v.Str("id"), StringComparer.Ordinal).ToList();
-
-        var counts = Order.Select(sev => (JsonNode)new JsonObject
-        {
-            ["severity"] = sev,
-            ["css"] = sev.ToLowerInvariant(),
-            // Scanners may list only some findings but count all: show whichever is larger.
-            ["count"] = Math.Max(vulnerabilities.Count(v => v.Str("severity") == sev),
-                scans.Where(s => s.service is not null).Sum(s => s.scan.Long(sev.ToLowerInvariant()) ?? 0)),
-        }).ToArray();
-
-        // A secret's matched text is never shown: rule, file and line are enough to find it.
-        var secrets = scans.SelectMany(s => s.scan.Objects("secrets").Select(x => (JsonNode)new JsonObject
-        {
-            ["where"] = s.service ?? x.Str("service") ?? "repository",
-            ["file"] = x.FirstStr("file", "target", "path"),
-            ["line"] = x.FirstStr("line", "startLine", "StartLine"),
-            ["rule"] = x.FirstStr("rule", "ruleID", "RuleID", "id"),
-            ["severity"] = x.FirstStr("severity", "Severity"),
-        })).ToArray();
-
-        var misconfigurations = scans.SelectMany(s => s.scan.Objects("misconfigurations").Select(m => (JsonNode)new JsonObject
-        {
-            ["id"] = m.FirstStr("id", "ID", "avdId"),
-            ["file"] = m.FirstStr("file", "target", "resource"),
-            ["severity"] = m.FirstStr("severity", "Severity"),
-            ["title"] = m.FirstStr("title", "message", "Title"),
-            ["resolution"] = m.FirstStr("resolution", "Resolution"),
-        })).ToArray();
-
-        var exceptions = scans.SelectMany(s => s.scan.Objects("exceptions"))
-            .Concat(p.Objects("policies").SelectMany(e => e.Objects("exceptions")))
-            .Concat(p.Objects("exceptions"))
-            .Select(x =>
+        var vulnerabilities = subjects.SelectMany(s => s.Result.Vulnerabilities.Select(v => (Where: s.Where, Finding: v)))
+            .OrderBy(v => Rank(v.Finding.Severity)).ThenBy(v => v.Finding.Id, StringComparer.Ordinal)
+            .Select(v => (JsonNode)new JsonObject
             {
-                var expires = x.Time("expires") ?? x.Time("expiry");
-                return (JsonNode)new JsonObject
-                {
-                    ["id"] = x.FirstStr("id", "vulnerability", "policy", "rule"),
-                    ["scope"] = x.FirstStr("service", "resource", "environment", "image"),
-                    ["reason"] = x.FirstStr("reason", "justification"),
-                    ["expires"] = expires?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? x.FirstStr("expires", "expiry") ?? "never (no expiry)",
-                    ["expired"] = expires is { } e && e < now,
-                };
+                ["service"] = v.Where,
+                ["id"] = v.Finding.Id,
+                ["package"] = v.Finding.Package,
+                ["installed"] = v.Finding.Installed,
+                ["fixed"] = v.Finding.Fixed ?? "no fix yet",
+                ["severity"] = v.Finding.Severity.ToUpperInvariant(),
+                ["title"] = v.Finding.Title,
             }).ToArray();
 
-        var gates = scans.Select(s => Gate.Of(s.scan)).Where(g => g.State != Gate.Unknown).ToList();
-        var gate = gates.FirstOrDefault(g => g.State == Gate.Failed) ?? gates.FirstOrDefault() ?? new Gate(Gate.Unknown, null);
-        var notRun = scans.Select(s => s.scan.Str("vulnerabilityScan")).FirstOrDefault(v => v is not null && v.StartsWith("not run", StringComparison.OrdinalIgnoreCase));
+        var counts = Order.Select(severity => (JsonNode)new JsonObject
+        {
+            ["severity"] = severity,
+            ["css"] = severity.ToLowerInvariant(),
+            ["count"] = subjects.Sum(s => Count(s.Result.Counts, severity)),
+        }).ToArray();
+
+        // A secret's matched text never reaches the record: file, line and rule are enough to find it.
+        var secrets = subjects.SelectMany(s => s.Result.Secrets.Select(x => (JsonNode)new JsonObject
+        {
+            ["where"] = s.Where,
+            ["file"] = x.File,
+            ["line"] = x.Line?.ToString(CultureInfo.InvariantCulture) ?? "",
+            ["rule"] = x.Rule,
+            ["severity"] = x.Severity,
+        })).ToArray();
+
+        var misconfigurations = subjects.SelectMany(s => s.Result.Misconfigurations.Select(m => (JsonNode)new JsonObject
+        {
+            ["where"] = s.Where, ["id"] = m.Id, ["file"] = m.File, ["severity"] = m.Severity, ["title"] = m.Title,
+        })).ToArray();
+
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var exceptions = subjects.SelectMany(s => s.Result.Exceptions.Select(x => (JsonNode)new JsonObject
+        {
+            ["id"] = x.Id,
+            ["scope"] = s.Where,
+            ["reason"] = x.Reason,
+            ["expires"] = x.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["expired"] = x.Expires < today,
+        })).ToArray();
+
+        var gates = subjects.Select(s => (JsonNode)new JsonObject
+        {
+            ["where"] = s.Where,
+            ["digest"] = s.Result.Digest is null ? "—" : Display.Short(s.Result.Digest),
+            ["gate"] = s.Result.Gate.Passed ? "passed" : "failed",
+            ["reason"] = s.Result.Gate.Reason,
+            ["counts"] = string.Join(", ", s.Result.Counts.NonZero().Select(c => $"{c.Count} {c.Severity}").DefaultIfEmpty("no findings")),
+            ["blocking"] = s.Result.Blocking,
+            ["excepted"] = s.Result.Excepted,
+            ["ignoredUnfixed"] = s.Result.IgnoredUnfixed,
+            ["vulnerabilityScan"] = s.Result.VulnerabilityScan.ToString(),
+        }).ToArray();
+
+        var scan = doc.Scan;
+        var failed = subjects.FirstOrDefault(s => !s.Result.Gate.Passed);
         return new JsonObject
         {
-            ["present"] = scans.Count > 0,
-            ["absent"] = ReportModel.Absence(p, "Scan"),
-            ["gate"] = gate.State,
-            ["gateReason"] = gate.Reason ?? (gate.State == Gate.Unknown ? "no gate decision recorded" : null),
-            ["vulnerabilityScan"] = notRun,
+            ["present"] = source.Present,
+            ["from"] = source.From,
+            ["absent"] = source.Absent,
+            ["gate"] = scan is null ? "" : scan.Passed ? "passed" : "failed",
+            ["gateReason"] = scan is null ? "" : failed.Result is not null ? $"{failed.Where}: {failed.Result.Gate.Reason}"
+                : scan.Passed ? "no subject was blocked" : "the gate failed without a blocked subject shown here",
+            ["settings"] = scan is null ? "" : $"fails on {string.Join(", ", scan.FailOn)}" +
+                (scan.IgnoreUnfixed ? " · unfixed findings ignored" : "") +
+                (scan.RequireVulnScan ? " · a vulnerability scan is required" : "") + $" · exceptions from {scan.ExceptionsFile}",
+            ["vulnerabilityScan"] = ModelJson.Array(subjects.Where(s => !s.Result.VulnerabilityScan.Ran)
+                .Select(s => $"{s.Where}: {s.Result.VulnerabilityScan}")),
+            ["notShown"] = ModelJson.Array(notShown),
+            ["subjects"] = new JsonArray(gates),
             ["counts"] = new JsonArray(counts),
-            ["vulnerabilities"] = new JsonArray(vulnerabilities.Cast<JsonNode>().ToArray()),
+            ["vulnerabilities"] = new JsonArray(vulnerabilities),
             ["secrets"] = new JsonArray(secrets),
             ["misconfigurations"] = new JsonArray(misconfigurations),
             ["exceptions"] = new JsonArray(exceptions),
         };
     }
 
-    static int Rank(string? severity) => System.Array.IndexOf(Order, severity) is var i and >= 0 ? i : Order.Length;
+    static int Count(SeverityCounts c, string severity) => severity switch
+    {
+        "CRITICAL" => c.Critical, "HIGH" => c.High, "MEDIUM" => c.Medium, "LOW" => c.Low, _ => c.Unknown,
+    };
+
+    static int Rank(string severity) => Array.IndexOf(Order, severity.ToUpperInvariant()) is var i and >= 0 ? i : Order.Length;
 }

@@ -1,5 +1,6 @@
-using System.Text.Json.Nodes;
 using ClusterSnek.Pipeline;
+using ClusterSnek.Record;
+using ClusterSnek.Reports.Audit;
 
 namespace ClusterSnek.Reports;
 
@@ -7,9 +8,11 @@ namespace ClusterSnek.Reports;
 public static class JobSummary
 {
     /// <summary>Writes the Markdown and returns where it went (a file, plus "job summary" on a runner).</summary>
-    public static string Write(JsonNode pipeline, AbsolutePath file, Func<string, string?> environment, IReadOnlyList<Audit.AuditEntry>? audit = null)
+    public static string Write(PipelineDocument doc, string path, Func<string, string?> environment, IReadOnlyList<AuditEntry> audit)
     {
-        var markdown = ReportRenderer.RenderMarkdown(pipeline, audit: audit);
+        ArgumentNullException.ThrowIfNull(environment);
+        var file = new AbsolutePath(path);
+        var markdown = ReportRenderer.RenderMarkdown(doc, audit: audit);
         file.Parent.CreateDirectory();
         File.WriteAllText(file, markdown);
         if (environment("GITHUB_ACTIONS") == "true" && environment("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)

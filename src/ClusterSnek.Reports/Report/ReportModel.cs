@@ -1,23 +1,27 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ClusterSnek.Pipeline;
+using ClusterSnek.Record;
+using ClusterSnek.Reports.Audit;
 
 namespace ClusterSnek.Reports;
 
 /// <summary>
-/// Turns pipeline.json into the view the templates render: every section present, each either filled
-/// or carrying why it is empty ("not run in this pipeline", or the failure that stopped it).
+/// Turns the typed run record into the view the templates render: every section present, each either filled (and labelled
+/// when it was carried from an earlier run) or carrying why it is empty ("not run in this pipeline", or the writer's failure).
 /// </summary>
 public static class ReportModel
 {
-    static readonly string[] Severities = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
+    /// <summary>The engine's name for the --env parameter, shown when the run recorded no deployment.</summary>
+    const string EnvParameter = "Env";
 
+    /// <param name="doc">The run record.</param>
     /// <param name="now">When exceptions count as expired (tests pin it).</param>
     /// <param name="audit">The audit entries of this run (side effects), when the caller has read them.</param>
-    public static JsonObject From(JsonNode pipeline, DateTimeOffset? now = null, IReadOnlyList<Audit.AuditEntry>? audit = null)
+    public static JsonObject From(PipelineDocument doc, DateTimeOffset? now = null, IReadOnlyList<AuditEntry>? audit = null)
     {
-        var verdict = Verdict.Of(pipeline);
+        ArgumentNullException.ThrowIfNull(doc);
+        var verdict = Verdict.Of(doc);
         var model = new JsonObject
         {
             ["verdict"] = new JsonObject
@@ -25,58 +29,42 @@ public static class ReportModel
                 ["state"] = verdict.State,
                 ["headline"] = verdict.Headline,
                 ["summary"] = verdict.Summary,
-                ["reasons"] = Array(verdict.Reasons),
-                ["caveats"] = Array(verdict.Caveats),
+                ["reasons"] = ModelJson.Array(verdict.Reasons),
+                ["caveats"] = ModelJson.Array(verdict.Caveats),
             },
-            ["run"] = Run(pipeline),
-            ["timeline"] = Timeline.Of(pipeline),
-            ["images"] = Images(pipeline),
-            ["findings"] = Findings.Of(pipeline, now ?? DateTimeOffset.UtcNow),
-            ["policies"] = Policies(pipeline),
-            ["deployment"] = Deployment(pipeline),
-            ["verification"] = Verification(pipeline),
+            ["run"] = Run(doc),
+            ["carried"] = ModelJson.Array(SectionSource.Grouped(doc.Carried)
+                .Select(g => $"{g.Names} {(g.Plural ? "are" : "is")} {g.Label}")),
+            ["timeline"] = Timeline.Of(doc),
+            ["images"] = Images(doc),
+            ["findings"] = Findings.Of(doc, now ?? DateTimeOffset.UtcNow),
+            ["policies"] = Policies(doc),
+            ["deployment"] = Deployment(doc),
+            ["verification"] = Verification(doc),
+            ["failure"] = Failure(doc),
             ["audit"] = new JsonArray((audit ?? []).Select(e => (JsonNode)new JsonObject
             {
                 ["seq"] = e.Seq, ["time"] = e.Time.ToString("HH:mm:ss", CultureInfo.InvariantCulture), ["target"] = e.Target,
-                ["action"] = e.Action, ["subject"] = e.Subject, ["digest"] = JsonRead.ShortDigest(e.Digest), ["outcome"] = e.Outcome,
-                ["state"] = Status.IsSuccess(e.Outcome) ? "pass" : "fail",
+                ["action"] = e.Action, ["subject"] = e.Subject,
+                ["digest"] = Digest.TryParse(e.Digest, out var d) ? Display.Short(d) : e.Digest,
+                ["outcome"] = e.Outcome, ["state"] = e.Outcome == AuditOutcome.Succeeded ? "pass" : "fail",
             }).ToArray()),
-            ["parameters"] = new JsonArray((pipeline.At("parameters") as JsonObject ?? []).OrderBy(p => p.Key, StringComparer.Ordinal)
-                .Select(p => (JsonNode)new JsonObject { ["name"] = p.Key, ["value"] = Display(p.Value) }).ToArray()),
-            ["tools"] = new JsonArray(pipeline.Objects("tools").Select(t => (JsonNode)new JsonObject
+            ["parameters"] = new JsonArray(doc.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => (JsonNode)new JsonObject { ["name"] = p.Key, ["value"] = Value(p.Value) }).ToArray()),
+            ["tools"] = new JsonArray(doc.Tools.Select(t => (JsonNode)new JsonObject
             {
-                ["name"] = t.Str("name"), ["version"] = t.Str("version"), ["path"] = t.Str("path"),
+                ["name"] = t.Name, ["version"] = t.Version, ["path"] = t.Path,
             }).ToArray()),
         };
         // Last line of defence: the model is what every output is rendered from.
-        return (JsonNode.Parse(Redactor.Redact(model.ToJsonString())) as JsonObject)!;
+        return (JsonObject)ModelJson.Redacted(model)!;
     }
 
-    internal static JsonArray Array(IEnumerable<string?> items) => new(items.Select(i => (JsonNode?)i).ToArray());
+    /// <summary>The environment of the run: the deployment's, else the --env parameter as the run recorded it.</summary>
+    internal static string? EnvironmentOf(PipelineDocument doc) =>
+        doc.Deployment?.Environment ?? Value(doc.Parameters.GetValueOrDefault(EnvParameter));
 
-    /// <summary>Why a section is empty: the producing target's failure, or that it did not run at all.</summary>
-    internal static string Absence(JsonNode pipeline, params string[] producers)
-    {
-        foreach (var name in producers)
-        {
-            var t = pipeline.Objects("targets").FirstOrDefault(t => t.Str("name") == name);
-            if (t is null) continue;
-            var status = t.Str("status");
-            if (status == "Succeeded" || status == "Cached") return $"{name} {status!.ToLowerInvariant()} but recorded nothing here";
-            return $"{name} {Words(status)}{(t.Str("reason") is { } r ? ": " + r : "")}";
-        }
-        return $"not run in this pipeline ({string.Join(" / ", producers)} was not part of it)";
-    }
-
-    static string Words(string? status) => status switch
-    {
-        "NotRun" => "did not run",
-        "Failed" => "failed",
-        "Skipped" => "was skipped",
-        _ => status?.ToLowerInvariant() ?? "?",
-    };
-
-    static string? Display(JsonNode? value) => value switch
+    static string? Value(JsonNode? value) => value switch
     {
         null => null,
         JsonArray a => string.Join(", ", a.Select(x => x?.ToString())),
@@ -84,140 +72,217 @@ public static class ReportModel
         _ => value.ToJsonString(),
     };
 
-    static JsonObject Run(JsonNode p)
+    static JsonObject Section(SectionSource source) => new()
     {
-        var commit = p.Str("run", "commit");
-        var parameters = p.At("parameters");
-        var user = p.Str("run", "user");
-        var host = p.Str("run", "host");
-        return new JsonObject
-        {
-            ["commit"] = commit ?? "unknown (not a git checkout)",
-            ["commitShort"] = commit is { Length: > 12 } ? commit[..12] : commit ?? "unknown",
-            ["branch"] = p.Str("run", "branch"),
-            ["environment"] = parameters.FirstStr("env", "Env") ?? "—",
-            ["duration"] = JsonRead.Duration(p.Long("run", "durationMs")),
-            ["startedAt"] = p.Time("run", "startedAt")?.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
-            ["who"] = user is null ? "unknown" : user + (host is null ? "" : "@" + host),
-            ["where"] = (p.Str("run", "ci") ?? "local") + (p.Str("run", "os") is { } os ? " · " + os : ""),
-            ["requested"] = string.Join(" ", p.Strings("run", "requested")),
-            // The report renders inside the run, before the exit code exists: derive it from the targets so far.
-            ["exitCode"] = p.Long("run", "exitCode")?.ToString(CultureInfo.InvariantCulture)
-                ?? (p.Objects("targets").Any(t => t.Str("status") is "Failed" or "NotRun") ? "1" : "0"),
-        };
-    }
-
-    static JsonObject Images(JsonNode p)
-    {
-        var rows = p.Objects("images").Select(i =>
-        {
-            var signature = i.At("signature");
-            var licences = i.At("sbom", "licences") ?? i.At("sbom", "licenses");
-            var scan = i.At("scan");
-            var counts = Severities.Select(s => (s, n: scan.Long(s.ToLowerInvariant()) ?? 0)).Where(x => x.n > 0).Select(x => $"{x.n} {x.s.ToLowerInvariant()}");
-            return (JsonNode)new JsonObject
-            {
-                ["service"] = i.Str("service"),
-                ["reference"] = i.Str("reference") + (i.Str("tag") is { } tag ? ":" + tag : ""),
-                ["digest"] = i.Str("digest"),
-                ["digestShort"] = JsonRead.ShortDigest(i.Str("digest")),
-                ["sizeText"] = JsonRead.Size(i.Long("sizeBytes")),
-                ["buildTime"] = JsonRead.Duration(i.Long("buildMs")),
-                ["signed"] = signature is not null,
-                ["signer"] = signature is null ? "not signed" : signature.FirstStr("keyId", "identity", "issuer") ?? "signed",
-                ["sbom"] = i.Long("sbom", "components") is { } c ? $"{c} components" : i.At("sbom") is null ? "no SBOM" : "SBOM",
-                ["licences"] = licences is JsonArray a ? string.Join(", ", a.Select(x => x is JsonObject o ? o.FirstStr("id", "name") : x?.ToString())) : licences is JsonObject lo ? string.Join(", ", lo.Select(kv => $"{kv.Key} ({kv.Value})")) : "",
-                ["scan"] = scan is null ? "not scanned" : string.Join(", ", counts.DefaultIfEmpty(scan.Str("vulnerabilityScan") ?? "no findings")),
-                ["gate"] = Gate.Of(scan).State,
-            };
-        }).ToArray();
-        return Section(rows, Absence(p, "BuildImages"));
-    }
-
-    internal static JsonObject Section(JsonNode?[] rows, string absent) => new()
-    {
-        ["present"] = rows.Length > 0,
-        ["absent"] = absent,
-        ["rows"] = new JsonArray(rows),
+        ["present"] = source.Present,
+        ["from"] = source.From,
+        ["absent"] = source.Absent,
     };
 
-    static JsonObject Policies(JsonNode p)
+    static JsonObject Run(PipelineDocument doc)
     {
-        var policies = p.Objects("policies").ToList();
-        var environments = policies.Select(Verdict.PolicyEnvironment).ToList();
-        var results = new SortedDictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
-        foreach (var env in policies)
-        {
-            var name = Verdict.PolicyEnvironment(env);
-            foreach (var r in env.Objects("results"))
-                Cell(r.FirstStr("policy", "name", "check") ?? "?", name, Status.IsFailure(r.FirstStr("status", "result")) || r.Bool("passed") == false ? "fail" : r.Bool("exception") == true ? "exception" : "pass");
-            foreach (var v in env.Objects("violations"))
-                Cell(v.FirstStr("policy", "rule", "check") ?? "?", name, v.Bool("excepted") == true || v.Str("exception") is not null ? "exception" : "fail");
-        }
-        void Cell(string policy, string env, string state)
-        {
-            if (!results.TryGetValue(policy, out var row)) results[policy] = row = [];
-            if (row.GetValueOrDefault(env) != "fail") row[env] = state;
-        }
+        var run = doc.Run;
         return new JsonObject
         {
-            ["present"] = policies.Count > 0,
-            ["absent"] = Absence(p, "PolicyTest"),
-            ["environments"] = Array(environments),
-            ["summary"] = new JsonArray(policies.Select(e => (JsonNode)new JsonObject
-            {
-                ["environment"] = Verdict.PolicyEnvironment(e),
-                ["checks"] = e.Long("checks") ?? 0, ["passed"] = e.Long("passed") ?? 0,
-                ["failed"] = e.Long("failed") ?? 0, ["exceptions"] = e.At("exceptions") is JsonArray x ? x.Count : e.Long("exceptions") ?? 0,
-            }).ToArray()),
-            ["matrix"] = new JsonArray(results.Select(r => (JsonNode)new JsonObject
-            {
-                ["policy"] = r.Key,
-                ["cells"] = new JsonArray(environments.Select(e => (JsonNode)(r.Value.GetValueOrDefault(e) ?? "pass")).ToArray()),
-            }).ToArray()),
-            ["violations"] = new JsonArray(policies.SelectMany(e => e.Objects("violations").Select(v => (JsonNode)new JsonObject
-            {
-                ["environment"] = Verdict.PolicyEnvironment(e),
-                ["policy"] = v.FirstStr("policy", "rule", "check"),
-                ["resource"] = v.FirstStr("resource", "object", "file"),
-                ["message"] = v.FirstStr("message", "msg", "reason"),
-            })).ToArray()),
+            ["number"] = run.Number,
+            ["commit"] = run.Commit ?? "none (not a git checkout)",
+            ["commitShort"] = run.Commit is null ? "no commit" : Display.ShortCommit(run.Commit, 12),
+            ["branch"] = run.Branch,
+            ["environment"] = EnvironmentOf(doc) ?? "—",
+            ["duration"] = Display.Duration(run.DurationMs),
+            ["startedAt"] = Display.Time(run.StartedAt),
+            ["who"] = $"{run.User}@{run.Host}",
+            ["where"] = (run.Ci ?? "local") + " · " + run.Os,
+            ["requested"] = string.Join(" ", run.Requested),
+            // The report renders inside the run, before the exit code exists: derive it from the targets so far.
+            ["exitCode"] = run.ExitCode?.ToString(CultureInfo.InvariantCulture)
+                ?? (doc.Targets.Any(t => t.Status is TargetStatus.Failed or TargetStatus.NotRun) ? "1" : "0"),
         };
     }
 
-    static JsonObject Deployment(JsonNode p)
+    static JsonObject Images(PipelineDocument doc)
     {
-        var d = p.At("deployment") as JsonObject;
-        var fields = d is null ? [] : new[] { "environment", "release", "revision", "chart", "namespace", "runtime", "status", "startedAt" }
-            .Where(f => d.Str(f) is not null)
-            .Select(f => (JsonNode)new JsonObject { ["name"] = f, ["value"] = d.Str(f) }).ToArray();
-        var rollback = d?.At("rollback") as JsonObject;
-        var diagnosis = d?.At("diagnosis") switch
+        var signer = doc.Signing switch
         {
-            JsonArray a => a.Select(x => x is JsonObject o ? string.Join(" · ", o.Select(kv => $"{kv.Key}: {kv.Value}")) : x?.ToString()),
-            JsonValue v => [v.ToString()],
-            JsonObject o => o.Select(kv => $"{kv.Key}: {kv.Value}"),
-            _ => [],
+            null => null,
+            { Signer: SignerKind.CosignKeyless } s => "keyless" + (s.Issuer is null ? "" : " (" + s.Issuer + ")"),
+            var s => s.KeyId ?? "key " + s.PublicKey,
         };
-        return new JsonObject
+        var rows = doc.ImageViews().Select(v => (JsonNode)new JsonObject
         {
-            ["present"] = d is not null,
-            ["absent"] = Absence(p, "Deploy"),
-            ["fields"] = new JsonArray(fields),
-            ["rollback"] = rollback is null ? null : string.Join(" · ", rollback.Select(kv => $"{kv.Key}: {kv.Value}")),
-            ["diagnosis"] = Array(diagnosis.Concat(p.Objects("verification").Select(v => v.Str("diagnosis")).Where(x => x is not null))),
-        };
-    }
-
-    static JsonObject Verification(JsonNode p)
-    {
-        var rows = p.Objects("verification").Select(v => (JsonNode)new JsonObject
-        {
-            ["check"] = v.FirstStr("check", "name"),
-            ["status"] = v.Str("status") ?? "unknown",
-            ["state"] = Status.IsFailure(v.Str("status")) ? "fail" : Status.IsSuccess(v.Str("status")) ? "pass" : "other",
-            ["evidence"] = v.At("evidence") is JsonValue ev ? ev.ToString() : v.At("evidence")?.ToJsonString(),
+            ["service"] = v.Image.Service,
+            ["reference"] = v.Image.Tagged,
+            ["digest"] = v.Image.Digest.Value,
+            ["digestShort"] = Display.Short(v.Image.Digest),
+            ["sizeText"] = Display.Size(v.Image.SizeBytes),
+            ["buildTime"] = Display.Duration(v.Image.BuildMs),
+            ["smoke"] = v.Image.Smoke switch
+            {
+                null => "not smoke-tested",
+                { Passed: true } s => $"passed as {s.User} in {Display.Duration(s.HealthyAfterMs)}",
+                var s => "failed: " + s.Failure,
+            },
+            ["signed"] = v.Signature is not null,
+            ["signer"] = v.Signature is null ? "not signed" : signer ?? "signed",
+            ["signatureVerified"] = v.Verification switch
+            {
+                null => "not verified",
+                { Passed: true } => "verified",
+                var x => "did not verify: " + string.Join("; ", x.Reasons),
+            },
+            ["sbom"] = v.Sbom is null ? "no SBOM" : $"{v.Sbom.Components} components",
+            ["licences"] = v.Sbom is null ? "no SBOM" : v.Sbom.Licences.Count == 0 ? "none named" : string.Join(", ", v.Sbom.Licences),
+            ["scan"] = v.Scan is null ? "not scanned"
+                : string.Join(", ", v.Scan.Counts.NonZero().Select(c => $"{c.Count} {c.Severity}")
+                    .DefaultIfEmpty(v.Scan.VulnerabilityScan.Ran ? "no findings" : "vulnerabilities " + v.Scan.VulnerabilityScan)),
+            ["gate"] = v.Scan is null ? "not scanned" : v.Scan.Gate.Passed ? "passed" : "failed",
         }).ToArray();
-        return Section(rows, Absence(p, "Verify"));
+        var model = Section(SectionSource.Of(doc, Sections.Images));
+        model["rows"] = new JsonArray(rows);
+        // The columns come from five sections; each one carried from an earlier run says so under the table.
+        var columns = new ISection[] { Sections.Scan, Sections.Sbom, Sections.Signing, Sections.SignatureVerification }
+            .Select(s => SectionSource.Of(doc, s)).Where(s => s.Carried is not null).Select(s => s.Carried!);
+        model["notes"] = ModelJson.Array(SectionSource.Grouped(columns).Select(g => $"{g.Names}: {g.Label}"));
+        return model;
+    }
+
+    static JsonObject Policies(PipelineDocument doc)
+    {
+        var policies = doc.Policies ?? [];
+        var environments = policies.Select(p => p.Environment).ToList();
+        var matrix = policies.SelectMany(p => p.Violations).Select(v => v.Policy).Distinct().Order(StringComparer.Ordinal)
+            .Select(policy => (JsonNode)new JsonObject
+            {
+                ["policy"] = policy,
+                ["cells"] = ModelJson.Array(policies.Select(p => p.Violations.Where(v => v.Policy == policy).ToList() switch
+                {
+                    { Count: 0 } => "pass",
+                    var found when found.All(v => v.Excepted) => "exception",
+                    _ => "fail",
+                })),
+            }).ToArray();
+        var model = Section(SectionSource.Of(doc, Sections.Policies));
+        model["environments"] = ModelJson.Array(environments);
+        model["summary"] = new JsonArray(policies.Select(p => (JsonNode)new JsonObject
+        {
+            ["environment"] = p.Environment,
+            ["result"] = p.Passed ? "passed" : "failed",
+            ["checks"] = p.Checks,
+            ["passed"] = p.PassedChecks,
+            ["failed"] = p.FailedChecks,
+            ["exceptions"] = p.ExceptionsUsed.Count,
+            ["notes"] = string.Join(" · ", new[]
+            {
+                p.PlaceholderDigests ? "placeholder image digests" : null,
+                p.DisabledChecks.Count > 0 ? "disabled: " + string.Join(", ", p.DisabledChecks) : null,
+            }.OfType<string>()),
+        }).ToArray());
+        model["matrix"] = new JsonArray(matrix);
+        model["violations"] = new JsonArray(policies.SelectMany(p => p.Violations.Select(v => (JsonNode)new JsonObject
+        {
+            ["environment"] = p.Environment,
+            ["policy"] = v.Policy,
+            ["severity"] = v.Severity,
+            ["resource"] = v.Resource,
+            ["field"] = v.Field,
+            ["message"] = v.Message,
+            ["fix"] = v.Fix,
+            ["excepted"] = v.Excepted,
+        })).ToArray());
+        model["exceptionsUsed"] = ModelJson.Array(policies.SelectMany(p => p.ExceptionsUsed.Select(x => $"{p.Environment}: {x}")));
+        return model;
+    }
+
+    static JsonObject Deployment(PipelineDocument doc)
+    {
+        var d = doc.Deployment;
+        var fields = d is null ? [] : new (string Name, string? Value)[]
+        {
+            ("environment", d.Environment), ("runtime", d.Runtime.ToString().ToLowerInvariant()), ("namespace", d.Namespace),
+            ("release", d.Release), ("revision", d.Revision.ToString(CultureInfo.InvariantCulture)),
+            ("status", d.Status switch { DeploymentStatus.RolledBack => "rolled back", var s => s.ToString().ToLowerInvariant() }),
+            ("changed", d.Changed ? "yes" : "no (same release as before)"), ("chart", d.ChartVersion), ("kube context", d.KubeContext),
+            ("manifests", d.Manifests), ("duration", Display.Duration(d.DurationMs)), ("failure", d.Failure),
+        }.Where(f => !string.IsNullOrEmpty(f.Value))
+            .Select(f => (JsonNode)new JsonObject { ["name"] = f.Name, ["value"] = f.Value }).ToArray();
+        var images = doc.Images ?? [];
+        var model = Section(SectionSource.Of(doc, Sections.Deployment));
+        model["fields"] = new JsonArray(fields);
+        model["images"] = new JsonArray((d?.Images ?? []).Select(i => (JsonNode)new JsonObject
+        {
+            ["service"] = i.Service,
+            ["pinned"] = $"{i.Reference}@{Display.Short(i.Digest)}",
+            // A deployed digest that is not among the record's images (e.g. an earlier build) is said, not hidden.
+            ["note"] = images.Any(x => x.Service == i.Service && x.Digest == i.Digest) ? "" : "not an image of this record",
+        }).ToArray());
+        model["urls"] = new JsonArray((d?.Urls ?? [])
+            .Select(u => (JsonNode)new JsonObject { ["service"] = u.Service, ["url"] = u.Url }).ToArray());
+        return model;
+    }
+
+    static JsonNode Check(VerificationCheck c) => new JsonObject
+    {
+        ["check"] = c.Check,
+        ["subject"] = c.Subject,
+        ["outcome"] = Display.Words(c.Outcome),
+        ["state"] = Display.Css(c.Outcome),
+        ["evidence"] = c.Evidence,
+    };
+
+    static JsonObject Verification(PipelineDocument doc)
+    {
+        var v = doc.Verification;
+        var model = Section(SectionSource.Of(doc, Sections.Verification));
+        model["result"] = v is null ? "" : v.Passed ? "passed" : "failed";
+        model["revision"] = v?.Revision;
+        model["runtime"] = v?.Runtime.ToString().ToLowerInvariant();
+        model["counts"] = v is null ? "" : string.Join(" · ", new[] { CheckOutcome.Passed, CheckOutcome.Failed, CheckOutcome.NotChecked }
+            .Select(o => $"{v.Count(o)} {Display.Words(o)}"));
+        model["rows"] = new JsonArray((v?.Checks ?? []).Select(Check).ToArray());
+        return model;
+    }
+
+    /// <summary>What went wrong with the release and what was done about it: failed checks, diagnosis, rollbacks.</summary>
+    static JsonObject Failure(PipelineDocument doc)
+    {
+        var failed = (doc.Verification?.Checks ?? []).Where(c => c.Outcome == CheckOutcome.Failed).Select(Check).ToArray();
+        var diagnosis = (doc.Verification?.Diagnosis ?? []).Select(f => (Writer: Sections.Verification.Writer, Finding: f))
+            .Concat((doc.Deployment?.Diagnosis ?? []).Select(f => (Writer: Sections.Deployment.Writer, Finding: f)))
+            .Select(x => (JsonNode)new JsonObject
+            {
+                ["by"] = x.Writer,
+                ["subject"] = x.Finding.Subject,
+                ["cause"] = x.Finding.Cause,
+                ["evidence"] = x.Finding.Evidence,
+                ["fix"] = x.Finding.Fix ?? "no fix known",
+            }).ToArray();
+        var rollbacks = Verdict.Rollbacks(doc).Select(r => (JsonNode)new JsonObject
+        {
+            ["by"] = r.Section.Writer,
+            ["from"] = SectionSource.Of(doc, r.Section).From,
+            ["line"] = Verdict.RollbackLine(r.Record),
+            ["fromRevision"] = r.Record.FromRevision,
+            ["toRevision"] = r.Record.ToRevision?.ToString(CultureInfo.InvariantCulture) ?? "none",
+            ["reason"] = r.Record.Reason,
+            ["restored"] = r.Record.Restored ? "restored" : "not restored",
+            ["verifiedAfter"] = Display.Yes(r.Record.VerifiedAfter,
+                "the restored revision verified", "the restored revision did NOT verify", "the restored revision was not verified"),
+            ["verifiedState"] = Display.Yes(r.Record.VerifiedAfter, "pass", "fail", "notchecked"),
+            ["summary"] = r.Record.Summary,
+            ["at"] = Display.Time(r.Record.At),
+        }).ToArray();
+        var deployFailure = doc.Deployment is { } d && (d.Status == DeploymentStatus.Failed || d.Failure is not null)
+            ? d.Failure ?? "Deploy recorded a failed deployment without its failure" : null;
+        return new JsonObject
+        {
+            ["present"] = failed.Length > 0 || diagnosis.Length > 0 || rollbacks.Length > 0 || deployFailure is not null
+                || doc.Verification is { Passed: false },
+            ["deployFailure"] = deployFailure,
+            ["verifyFailed"] = doc.Verification is { Passed: false },
+            ["checks"] = new JsonArray(failed),
+            ["diagnosis"] = new JsonArray(diagnosis),
+            ["rollbacks"] = new JsonArray(rollbacks),
+            ["afterRollback"] = new JsonArray((doc.Verification?.AfterRollback ?? []).Select(Check).ToArray()),
+        };
     }
 }

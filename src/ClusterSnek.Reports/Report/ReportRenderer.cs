@@ -2,6 +2,8 @@ using System.Reflection;
 using System.Text.Encodings.Web;
 using System.Text.Json.Nodes;
 using ClusterSnek.Pipeline;
+using ClusterSnek.Record;
+using ClusterSnek.Reports.Audit;
 using Fluid;
 using Fluid.Values;
 
@@ -33,13 +35,13 @@ public static class ReportRenderer
             : throw new InvalidOperationException($"Template {name} does not parse: {error}");
     }
 
-    /// <summary>The HTML report of a pipeline.json document.</summary>
-    public static string RenderHtml(JsonNode pipeline, DateTimeOffset? now = null, IReadOnlyList<Audit.AuditEntry>? audit = null) =>
-        Render(Html, ReportModel.From(pipeline, now, audit), HtmlEncoder.Default);
+    /// <summary>The HTML report of a run record.</summary>
+    public static string RenderHtml(PipelineDocument doc, DateTimeOffset? now = null, IReadOnlyList<AuditEntry>? audit = null) =>
+        Render(Html, ReportModel.From(doc, now, audit), HtmlEncoder.Default);
 
     /// <summary>The same content as GitHub-flavoured Markdown, for $GITHUB_STEP_SUMMARY and PR comments.</summary>
-    public static string RenderMarkdown(JsonNode pipeline, DateTimeOffset? now = null, IReadOnlyList<Audit.AuditEntry>? audit = null) =>
-        Render(Markdown, ReportModel.From(pipeline, now, audit), NullEncoder.Default);
+    public static string RenderMarkdown(PipelineDocument doc, DateTimeOffset? now = null, IReadOnlyList<AuditEntry>? audit = null) =>
+        Render(Markdown, ReportModel.From(doc, now, audit), NullEncoder.Default);
 
     static string Render(IFluidTemplate template, JsonObject model, TextEncoder encoder)
     {
@@ -52,24 +54,14 @@ public static class ReportRenderer
         .Replace("|", "\\|", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal)
         .Replace(">", "&gt;", StringComparison.Ordinal);
 
-    /// <summary>Reads pipeline.json (or an empty document when the run wrote none) and writes report.html next to it.</summary>
-    public static AbsolutePath WriteReport(AbsolutePath pipelineJson, AbsolutePath reportHtml, IReadOnlyList<Audit.AuditEntry>? audit = null)
+    /// <summary>Writes report.html for a run record (atomically: a reader never sees half a report) and returns its path.</summary>
+    public static AbsolutePath WriteReport(PipelineDocument doc, string htmlPath, IReadOnlyList<AuditEntry> audit)
     {
-        var pipeline = ReadPipeline(pipelineJson);
-        reportHtml.Parent.CreateDirectory();
-        var temp = reportHtml + ".tmp";
-        File.WriteAllText(temp, RenderHtml(pipeline, audit: audit));
-        File.Move(temp, reportHtml, overwrite: true);
-        return reportHtml;
-    }
-
-    public static JsonNode ReadPipeline(AbsolutePath pipelineJson)
-    {
-        if (!File.Exists(pipelineJson)) return new JsonObject();
-        try { return JsonNode.Parse(File.ReadAllText(pipelineJson)) ?? new JsonObject(); }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new InvalidOperationException($"{pipelineJson}: not valid JSON ({e.Message}); delete it and run again.");
-        }
+        var html = new AbsolutePath(htmlPath);
+        html.Parent.CreateDirectory();
+        var temp = html + ".tmp";
+        File.WriteAllText(temp, RenderHtml(doc, audit: audit));
+        File.Move(temp, html, overwrite: true);
+        return html;
     }
 }

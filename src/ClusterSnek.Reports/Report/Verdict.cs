@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using ClusterSnek.Record;
 
 namespace ClusterSnek.Reports;
 
@@ -21,83 +21,143 @@ public sealed record Verdict(string State, IReadOnlyList<string> Reasons, IReadO
         ? "Shippable: images built, signed, scanned and within policy."
         : $"{Headline}: {(Reasons.Count > 0 ? Reasons[0] : "no reason recorded")}";
 
-    public static Verdict Of(JsonNode pipeline)
+    public static Verdict Of(PipelineDocument doc)
     {
-        var blocked = new List<string>();
-        var missing = new List<string>();
-        var caveats = new List<string>();
-        foreach (var t in pipeline.Objects("targets"))
+        var evidence = new Evidence();
+        foreach (var t in doc.Targets)
         {
-            var name = t.Str("name") ?? "?";
-            var reason = t.Str("reason");
-            switch (t.Str("status"))
-            {
-                case "Failed": blocked.Add($"{name} failed: {reason}"); break;
-                case "NotRun" when !Closing.Contains(name): blocked.Add($"{name} did not run: {reason}"); break;
-            }
+            var reason = string.IsNullOrEmpty(t.Reason) ? "" : ": " + t.Reason;
+            if (t.Status == TargetStatus.Failed) evidence.Blocked.Add($"{t.Name} failed{reason}");
+            else if (t.Status == TargetStatus.NotRun && !Closing.Contains(t.Name)) evidence.Blocked.Add($"{t.Name} did not run{reason}");
         }
-        if (pipeline.Long("run", "exitCode") is { } exit and not 0 && blocked.Count == 0) blocked.Add($"the run exited with code {exit}");
+        if (doc.Run.ExitCode is { } exit and not 0 && evidence.Blocked.Count == 0) evidence.Blocked.Add($"the run exited with code {exit}");
 
-        var images = pipeline.Objects("images").ToList();
-        if (images.Count == 0) missing.Add("no images were built in this pipeline");
-        foreach (var image in images)
+        Images(doc, evidence);
+        Policies(doc, evidence);
+        Release(doc, evidence);
+        if (doc.Tests is { Failed: > 0 } tests)
+            evidence.Blocked.Add($"{tests.Failed} test(s) failed: {string.Join(", ", tests.FailedTests.Take(3))}");
+        if (doc.Audit is { Intact: false } audit)
+            evidence.Blocked.Add($"the audit log {audit.File} is broken: {audit.Problems.FirstOrDefault() ?? "no problem named"}");
+        var carried = doc.Carried.Where(c => Sections.Named(c.Section) is { } s && doc.Get(s) is not null).ToList();
+        foreach (var (names, plural, label) in SectionSource.Grouped(carried))
         {
-            var service = image.Str("service") ?? "?";
-            if (image.At("signature") is null) missing.Add($"{service} is not signed");
-            var gate = Gate.Of(image.At("scan"));
-            if (gate.State == Gate.Failed) blocked.Add($"scan gate blocked {service}: {gate.Reason}");
-            else if (gate.State == Gate.Unknown) missing.Add($"{service} has no scan gate decision");
-            if (image.Str("scan", "vulnerabilityScan") is { } v && v.StartsWith("not run", StringComparison.OrdinalIgnoreCase))
-                caveats.Add($"{service}: vulnerability scan {v}");
+            var otherCommit = carried.Any(c => SectionSource.Label(c) == label && c.Commit is not null && doc.Run.Commit is not null
+                && c.Commit != doc.Run.Commit);
+            evidence.Caveats.Add($"{names} {(plural ? "are" : "is")} {label}, not from this run" + (otherCommit ? ", at another commit" : ""));
         }
-        if (Gate.Of(pipeline.At("scan")).State == Gate.Failed) blocked.Add($"scan gate: {Gate.Of(pipeline.At("scan")).Reason}");
 
-        var policies = pipeline.Objects("policies").ToList();
-        if (policies.Count == 0) missing.Add("policies were not evaluated in this pipeline");
-        foreach (var p in policies)
-            if (p.Long("failed") is > 0 and var failed)
-                blocked.Add($"policies for {PolicyEnvironment(p)}: {failed} failed");
-
-        foreach (var v in pipeline.Objects("verification"))
-            if (Status.IsFailure(v.Str("status")))
-                blocked.Add($"verification {v.Str("check")} failed: {v.Str("evidence")}");
-        if (pipeline.At("deployment", "rollback") is JsonObject rollback && rollback.Count > 0)
-            blocked.Add($"the deployment was rolled back{(rollback.Str("reason") is { } r ? ": " + r : "")}");
-
+        var blocked = evidence.Blocked.Distinct().ToList();
+        var missing = evidence.Missing.Distinct().ToList();
+        var caveats = evidence.Caveats.Distinct().ToList();
         if (blocked.Count > 0) return new Verdict(Blocked, blocked, [.. missing, .. caveats]);
         if (missing.Count > 0) return new Verdict(Incomplete, missing, caveats);
         return new Verdict(Shippable, [], caveats);
     }
 
-    internal static string PolicyEnvironment(JsonNode p) => p.FirstStr("environment", "env", "name") ?? "?";
-}
-
-/// <summary>A scan gate decision, read from either a string ("passed") or an object ({passed, reason}).</summary>
-internal sealed record Gate(string State, string? Reason)
-{
-    public const string Passed = "passed", Failed = "failed", Unknown = "unknown";
-
-    public static Gate Of(JsonNode? scan)
+    sealed class Evidence
     {
-        var gate = scan.At("gate");
-        if (gate is JsonValue)
-        {
-            var text = gate.Str() ?? "";
-            return new Gate(Status.IsFailure(text) ? Failed : Status.IsSuccess(text) ? Passed : Unknown, scan.FirstStr("gateReason", "reason") ?? text);
-        }
-        if (gate is JsonObject o)
-        {
-            var passed = o.Bool("passed") ?? (Status.IsSuccess(o.FirstStr("decision", "status", "state")) ? true : Status.IsFailure(o.FirstStr("decision", "status", "state")) ? false : null);
-            var reason = o.FirstStr("reason", "message", "decision");
-            return new Gate(passed switch { true => Passed, false => Failed, null => Unknown }, reason);
-        }
-        return new Gate(Unknown, null);
+        public List<string> Blocked { get; } = [];
+        public List<string> Missing { get; } = [];
+        public List<string> Caveats { get; } = [];
     }
-}
 
-/// <summary>Status words used by the stages, mapped to success/failure.</summary>
-internal static class Status
-{
-    public static bool IsFailure(string? s) => s?.ToLowerInvariant() is "failed" or "fail" or "blocked" or "error" or "false" or "denied";
-    public static bool IsSuccess(string? s) => s?.ToLowerInvariant() is "passed" or "pass" or "ok" or "succeeded" or "success" or "true" or "allowed";
+    static void Images(PipelineDocument doc, Evidence e)
+    {
+        var views = doc.ImageViews();
+        if (views.Count == 0) e.Missing.Add("no images were built in this pipeline");
+        foreach (var view in views)
+        {
+            var service = view.Image.Service;
+            if (view.Signature is null) e.Missing.Add($"{service} is not signed");
+            else if (view.Verification is null)
+                e.Missing.Add($"the signature of {service} was not verified independently " +
+                    $"(VerifySignatures has no verdict on {Display.Short(view.Image.Digest)})");
+            else if (!view.Verification.Passed)
+                e.Blocked.Add($"the signature of {service} did not verify: {string.Join("; ", view.Verification.Reasons)}");
+
+            if (view.Scan is null)
+                e.Missing.Add(doc.Scan?.Images.Any(s => s.Subject == service) == true
+                    ? $"{service} {Display.Short(view.Image.Digest)} was not scanned (the scan recorded is of another digest)"
+                    : $"{service} has no scan gate decision");
+            else
+            {
+                if (!view.Scan.Gate.Passed) e.Blocked.Add($"scan gate blocked {service}: {view.Scan.Gate.Reason}");
+                if (!view.Scan.VulnerabilityScan.Ran)
+                    e.Caveats.Add($"{service}: vulnerability scan not run: {view.Scan.VulnerabilityScan.Reason}");
+            }
+        }
+        if (doc.Scan?.Repository is { Gate.Passed: false } repository)
+            e.Blocked.Add($"scan gate blocked the repository: {repository.Gate.Reason}");
+        if (doc.Scan is { Passed: false } scan && !e.Blocked.Any(b => b.StartsWith("scan gate", StringComparison.Ordinal)))
+        {
+            var first = scan.Images.Append(scan.Repository).FirstOrDefault(r => r is { Gate.Passed: false });
+            e.Blocked.Add("the scan gate failed" + (first is null ? "" : $" on {first.Subject}: {first.Gate.Reason}"));
+        }
+    }
+
+    static void Policies(PipelineDocument doc, Evidence e)
+    {
+        if (doc.Policies is not { Count: > 0 } policies)
+        {
+            e.Missing.Add("policies were not evaluated in this pipeline");
+            return;
+        }
+        foreach (var p in policies)
+        {
+            if (!p.Passed || p.FailedChecks > 0)
+            {
+                var first = p.Violations.FirstOrDefault(v => !v.Excepted);
+                e.Blocked.Add($"policies for {p.Environment}: {p.FailedChecks} of {p.Checks} checks failed" +
+                    (first is null ? "" : $" (first: {first.Policy} on {first.Resource}: {first.Message})"));
+            }
+            if (p.PlaceholderDigests) e.Caveats.Add($"policies for {p.Environment} were checked with placeholder image digests");
+            if (p.DisabledChecks.Count > 0)
+                e.Caveats.Add($"policies for {p.Environment}: built-in checks disabled: {string.Join(", ", p.DisabledChecks)}");
+        }
+    }
+
+    static void Release(PipelineDocument doc, Evidence e)
+    {
+        var deployment = doc.Deployment;
+        var verification = doc.Verification;
+        if (deployment?.Status == DeploymentStatus.Failed)
+            e.Blocked.Add($"the deployment failed: {deployment.Failure ?? "no failure recorded"}");
+        if (verification is { Passed: false })
+        {
+            var failed = verification.Checks.Where(c => c.Outcome == CheckOutcome.Failed).ToList();
+            if (failed.Count == 0) e.Blocked.Add($"verification of revision {verification.Revision} failed");
+            foreach (var c in failed) e.Blocked.Add($"verification {c.Check} of {c.Subject} failed: {c.Evidence}");
+        }
+        foreach (var rollback in Rollbacks(doc)) e.Blocked.Add(RollbackLine(rollback.Record));
+        if (deployment?.Status == DeploymentStatus.RolledBack && deployment.Rollback is null && verification?.Rollback is null)
+            e.Blocked.Add("the deployment was rolled back");
+
+        if (deployment is { Status: DeploymentStatus.Deployed })
+        {
+            if (verification is null) e.Missing.Add($"revision {deployment.Revision} of {deployment.Release} was not verified");
+            else if (verification.Revision != deployment.Revision)
+                e.Missing.Add($"revision {deployment.Revision} of {deployment.Release} was not verified " +
+                    $"(the verification recorded is of revision {verification.Revision})");
+        }
+        if (verification is not null && verification.Count(CheckOutcome.NotChecked) is var notChecked and > 0)
+        {
+            var runtime = verification.Runtime.ToString().ToLowerInvariant();
+            e.Caveats.Add($"{notChecked} verification check(s) not checked on the {runtime} runtime");
+        }
+    }
+
+    /// <summary>Every rollback the record holds, with the section it is in (Deploy's, Verify's, or the Rollback target's).</summary>
+    internal static IReadOnlyList<(ISection Section, RollbackRecord Record)> Rollbacks(PipelineDocument doc)
+    {
+        var all = new List<(ISection, RollbackRecord)>();
+        if (doc.Deployment?.Rollback is { } d) all.Add((Sections.Deployment, d));
+        if (doc.Verification?.Rollback is { } v && v != doc.Deployment?.Rollback) all.Add((Sections.Verification, v));
+        if (doc.Rollback is { } r && r != doc.Deployment?.Rollback && r != doc.Verification?.Rollback) all.Add((Sections.Rollback, r));
+        return all;
+    }
+
+    internal static string RollbackLine(RollbackRecord r) =>
+        $"rolled back from revision {r.FromRevision} to " +
+        $"{(r.ToRevision is { } to ? "revision " + to : "nothing (no earlier revision)")}: {r.Reason}";
 }

@@ -6,32 +6,27 @@ using Serilog;
 
 namespace ClusterSnek.Supply.Sbom;
 
-/// <summary>What one image's SBOM holds: where it is, its component and licence counts.</summary>
-public sealed record SbomSummary(string Service, string Path, string SpecVersion, int Components, int Licences, IReadOnlyList<string> LicenceNames);
-
 /// <summary>
 /// The Sbom stage: a CycloneDX 1.5 JSON SBOM per image from Trivy (OS packages and .NET packages), validated against the
-/// vendored schema, counted, and recorded under images[].sbom in pipeline.json.
+/// vendored schema, counted; the result is pipeline.json's sbom section.
 /// </summary>
 public sealed class SbomStage(Trivy trivy, Skopeo skopeo, AbsolutePath root, AbsolutePath output)
 {
-    public static string FileFor(AbsolutePath output, ReleaseImage image) => output / (image.FileName + ".cdx.json");
+    public static string FileFor(AbsolutePath output, ImageEntry image) => output / (image.FileName + ".cdx.json");
 
-    public async Task<IReadOnlyList<SbomSummary>> RunAsync(IReadOnlyList<ReleaseImage> images, CancellationToken cancellation = default)
+    public async Task<SbomRecord> RunAsync(IReadOnlyList<ImageEntry> images, CancellationToken cancellation = default)
     {
-        var parsed = images.Select(i => (Entry: i, Ref: i.Parse())).ToList();
         output.CreateDirectory();
-        var results = await Task.WhenAll(parsed.Select(p => OneAsync(p.Entry, p.Ref.Image.ByDigest(p.Ref.Digest), cancellation)));
+        var results = await Task.WhenAll(images.Select(i => OneAsync(i, cancellation)));
         foreach (var s in results)
-        {
-            Log.Information("{Service}: SBOM {Path}: {Components} components, {Licences} licences (CycloneDX {Spec}, schema-valid)", s.Service, s.Path, s.Components, s.Licences, s.SpecVersion);
-            RunRecord.Current?.Patch("images", "service", s.Service, new { sbom = new { path = s.Path, format = "CycloneDX", s.SpecVersion, components = s.Components, licences = s.Licences } });
-        }
-        return results;
+            Log.Information("{Service}: SBOM {Path}: {Components} components, {Licences} licences (CycloneDX {Spec}, schema-valid)",
+                s.Service, s.Path, s.Components, s.Licences.Count, s.SpecVersion);
+        return new SbomRecord(results);
     }
 
-    async Task<SbomSummary> OneAsync(ReleaseImage entry, Images.Distribution.ImageReference image, CancellationToken cancellation)
+    async Task<SbomSummary> OneAsync(ImageEntry entry, CancellationToken cancellation)
     {
+        var image = entry.Pinned.Image;
         var work = (output / "work").CreateDirectory();
         var archive = work / (entry.FileName + ".docker.tar");
         var file = FileFor(output, entry);
@@ -53,7 +48,8 @@ public sealed class SbomStage(Trivy trivy, Skopeo skopeo, AbsolutePath root, Abs
         if (errors.Count > 0)
             throw new ScanFailedException($"{entry.Service}: the SBOM {file} does not match the CycloneDX 1.5 schema: {string.Join("; ", errors.Take(5))}");
         var (components, licences) = Count(bom);
-        return new SbomSummary(entry.Service, new AbsolutePath(file).RelativeTo(root), bom["specVersion"]?.GetValue<string>() ?? "?", components, licences.Count, licences);
+        return new SbomSummary(entry.Service, entry.Digest, new AbsolutePath(file).RelativeTo(root), "CycloneDX",
+            bom["specVersion"]?.GetValue<string>() ?? "?", components, licences);
     }
 
     /// <summary>Counts components (nested ones too) and distinct licences (SPDX id, name, or expression).</summary>

@@ -13,12 +13,27 @@ public sealed record ScanOptions(AbsolutePath Root, AbsolutePath Output, GateOpt
 }
 
 /// <summary>The scan of one subject (an image, or "repository"): findings, the vulnerability part's status and the gate's decision.</summary>
-public sealed record SubjectScan(string Subject, string? Image, VulnerabilityScanStatus Vulnerabilities, IReadOnlyList<Finding> Findings, GateDecision Decision, string Report, string Sarif);
+public sealed record SubjectScan(
+    string Subject, string? Image, Digest? Digest, VulnerabilityScanStatus Vulnerabilities, IReadOnlyList<Finding> Findings, GateDecision Decision,
+    string Report, string Sarif);
+
+/// <summary>What a Scan run found: every subject's scan, and the record of it for pipeline.json's scan section.</summary>
+public sealed record ScanRun(IReadOnlyList<SubjectScan> Subjects, ScanRecord Record)
+{
+    /// <summary>Throws when the gate blocked any subject, naming each one and its reasons, after everything was written and recorded.</summary>
+    public void EnsurePassed(string reportsFolder)
+    {
+        var failed = Subjects.Where(r => !r.Decision.Passed).ToList();
+        if (failed.Count > 0)
+            throw new ScanFailedException("Scan gate failed: " + string.Join("; ", failed.Select(f => $"{f.Subject}: {string.Join(", ", f.Decision.Reasons)}"))
+                + $". Reports: {reportsFolder}/.");
+    }
+}
 
 /// <summary>
 /// The Scan stage: each image (exported with skopeo to a docker-archive) gets a secret scan and, when a database is at hand,
 /// a vulnerability scan; the repository gets trivy config and a secret scan. The gate decides per subject; the stage fails
-/// when any subject fails, after writing every report.
+/// when any subject fails (<see cref="ScanRun.EnsurePassed"/>), after writing and recording every report.
 /// </summary>
 public sealed class ScanStage(Trivy trivy, Skopeo skopeo, ScanOptions options)
 {
@@ -30,10 +45,9 @@ public sealed class ScanStage(Trivy trivy, Skopeo skopeo, ScanOptions options)
     // The policy fixtures are insecure on purpose (each policy's must-fail manifest); they are not deployable config.
     static readonly IReadOnlyList<string> ConfigSkippedDirectories = [.. SkippedDirectories, "policies/tests"];
 
-    public async Task<IReadOnlyList<SubjectScan>> RunAsync(IReadOnlyList<ReleaseImage> images, bool includeRepository, CancellationToken cancellation = default)
+    public async Task<ScanRun> RunAsync(IReadOnlyList<ImageEntry> images, bool includeRepository, CancellationToken cancellation = default)
     {
         var exceptions = ExceptionsFile.Load(options.ExceptionsFile, options.Today);
-        var parsed = images.Select(i => (Entry: i, Ref: i.Parse())).ToList();
         options.Output.CreateDirectory();
         using var gate = new SemaphoreSlim(options.Parallelism);
         async Task<SubjectScan> Throttled(Func<Task<SubjectScan>> scan)
@@ -41,21 +55,17 @@ public sealed class ScanStage(Trivy trivy, Skopeo skopeo, ScanOptions options)
             await gate.WaitAsync(cancellation);
             try { return await scan(); } finally { gate.Release(); }
         }
-        var work = parsed.Select(p => Throttled(() => ScanImageAsync(p.Entry, p.Ref.Image.ByDigest(p.Ref.Digest), exceptions, cancellation))).ToList();
+        var work = images.Select(i => Throttled(() => ScanImageAsync(i, exceptions, cancellation))).ToList();
         if (includeRepository) work.Add(Throttled(() => ScanRepositoryAsync(exceptions, cancellation)));
         var results = await Task.WhenAll(work);
 
-        Record(results);
         foreach (var r in results) Report(r);
-        var failed = results.Where(r => !r.Decision.Passed).ToList();
-        if (failed.Count > 0)
-            throw new ScanFailedException("Scan gate failed: " + string.Join("; ", failed.Select(f => $"{f.Subject}: {string.Join(", ", f.Decision.Reasons)}"))
-                + $". Reports: {options.Output.RelativeTo(options.Root)}/.");
-        return results;
+        return new ScanRun(results, Record(results));
     }
 
-    async Task<SubjectScan> ScanImageAsync(ReleaseImage entry, Images.Distribution.ImageReference image, IReadOnlyList<ExceptionEntry> exceptions, CancellationToken cancellation)
+    async Task<SubjectScan> ScanImageAsync(ImageEntry entry, IReadOnlyList<ExceptionEntry> exceptions, CancellationToken cancellation)
     {
+        var image = entry.Pinned.Image;
         var work = (options.Output / "work").CreateDirectory();
         var archive = work / (entry.FileName + ".docker.tar");
         try
@@ -69,7 +79,7 @@ public sealed class ScanStage(Trivy trivy, Skopeo skopeo, ScanOptions options)
 
             var (status, vulnerabilities) = await ScanVulnerabilitiesAsync(entry, archive, work, cancellation);
             findings.AddRange(vulnerabilities);
-            return Write(entry.FileName, image.ToString(), status, findings, exceptions, artifactPrefix: null);
+            return Write(entry.FileName, image.ToString(), entry.Digest, status, findings, exceptions, artifactPrefix: null);
         }
         finally
         {
@@ -77,7 +87,7 @@ public sealed class ScanStage(Trivy trivy, Skopeo skopeo, ScanOptions options)
         }
     }
 
-    async Task<(VulnerabilityScanStatus, IReadOnlyList<Finding>)> ScanVulnerabilitiesAsync(ReleaseImage entry, AbsolutePath archive, AbsolutePath work, CancellationToken cancellation)
+    async Task<(VulnerabilityScanStatus, IReadOnlyList<Finding>)> ScanVulnerabilitiesAsync(ImageEntry entry, AbsolutePath archive, AbsolutePath work, CancellationToken cancellation)
     {
         var output = work / (entry.FileName + ".vulnerabilities.json");
         var hadDatabase = File.Exists(Path.Combine(options.CacheDirectory, "db", "trivy.db"));
@@ -101,11 +111,11 @@ public sealed class ScanStage(Trivy trivy, Skopeo skopeo, ScanOptions options)
         var findings = TrivyReport.Parse(await File.ReadAllTextAsync(secretsFile, cancellation), secretsFile)
             .Concat(TrivyReport.Parse(await File.ReadAllTextAsync(configFile, cancellation), configFile)).ToList();
         // The repository has no packages to match; vulnerabilities are the images' part.
-        return Write(RepositorySubject, null, VulnerabilityScanStatus.NotRun("not applicable: the repository scan covers secrets and configuration"), findings, exceptions, artifactPrefix: null,
+        return Write(RepositorySubject, null, null, VulnerabilityScanStatus.NotRun("not applicable: the repository scan covers secrets and configuration"), findings, exceptions, artifactPrefix: null,
             requireVulns: false);
     }
 
-    SubjectScan Write(string subject, string? image, VulnerabilityScanStatus status, IReadOnlyList<Finding> findings, IReadOnlyList<ExceptionEntry> exceptions,
+    SubjectScan Write(string subject, string? image, Digest? digest, VulnerabilityScanStatus status, IReadOnlyList<Finding> findings, IReadOnlyList<ExceptionEntry> exceptions,
         string? artifactPrefix, bool requireVulns = true)
     {
         var gateOptions = requireVulns ? options.Gate : options.Gate with { RequireVulnerabilityScan = false };
@@ -131,53 +141,35 @@ public sealed class ScanStage(Trivy trivy, Skopeo skopeo, ScanOptions options)
             findings,
         }, RunRecord.Json)));
         File.WriteAllText(sarif, Redactor.Redact(Sarif.Write(findings, subject, artifactPrefix)));
-        return new SubjectScan(subject, image, status, findings, decision, report.RelativeTo(options.Root), sarif.RelativeTo(options.Root));
+        return new SubjectScan(subject, image, digest, status, findings, decision, report.RelativeTo(options.Root), sarif.RelativeTo(options.Root));
     }
 
-    void Record(IReadOnlyList<SubjectScan> results)
-    {
-        var run = RunRecord.Current;
-        if (run is null) return;
-        foreach (var r in results.Where(r => r.Subject != RepositorySubject))
-            run.Patch("images", "service", r.Subject, new { scan = Summary(r) });
-        run.Set("scan", new
-        {
-            passed = results.All(r => r.Decision.Passed),
-            failOn = options.Gate.FailOn.OrderDescending().Select(s => s.ToString().ToUpperInvariant()),
-            options.Gate.IgnoreUnfixed,
-            requireVulnScan = options.Gate.RequireVulnerabilityScan,
-            exceptionsFile = options.ExceptionsFile.RelativeTo(options.Root),
-            subjects = results.Select(r => new { r.Subject, scan = Summary(r) }),
-        });
-    }
+    ScanRecord Record(IReadOnlyList<SubjectScan> results) => new(
+        results.All(r => r.Decision.Passed),
+        options.Gate.FailOn.OrderDescending().Select(s => s.ToString().ToUpperInvariant()).ToList(),
+        options.Gate.IgnoreUnfixed, options.Gate.RequireVulnerabilityScan, options.ExceptionsFile.RelativeTo(options.Root),
+        results.Where(r => r.Subject != RepositorySubject).Select(Summary).ToList(),
+        results.FirstOrDefault(r => r.Subject == RepositorySubject) is { } repository ? Summary(repository) : null);
 
-    // The shape docs/pipeline.schema.json gives images[].scan: counts, the gate, and the findings that matter for a release
+    // What pipeline.json keeps of a scan: counts, the gate, and the findings that matter for a release
     // (secrets by file, line and rule only: a secret's value never leaves the scan report).
-    static object Summary(SubjectScan r) => new
-    {
-        passed = r.Decision.Passed,
-        gate = new { passed = r.Decision.Passed, reason = r.Decision.Reasons.Count == 0 ? "no blocking findings" : string.Join("; ", r.Decision.Reasons) },
-        critical = r.Decision.Counts.GetValueOrDefault("critical"),
-        high = r.Decision.Counts.GetValueOrDefault("high"),
-        medium = r.Decision.Counts.GetValueOrDefault("medium"),
-        low = r.Decision.Counts.GetValueOrDefault("low"),
-        unknown = r.Decision.Counts.GetValueOrDefault("unknown"),
-        vulnerabilityScan = r.Vulnerabilities.Ran ? "ran" : "not run: " + r.Vulnerabilities.Reason,
-        counts = r.Decision.Counts,
-        blocking = r.Decision.Blocking.Count,
-        excepted = r.Decision.Excepted.Count,
-        ignoredUnfixed = r.Decision.IgnoredUnfixed,
-        reasons = r.Decision.Reasons,
-        vulnerabilities = r.Findings.Where(f => f.Kind == FindingKind.Vulnerability && f.Severity >= Severity.Medium)
-            .Select(f => new { id = f.Id, package = f.Package, installed = f.InstalledVersion, @fixed = f.FixedVersion, severity = f.Severity.ToString().ToUpperInvariant(), title = f.Title }),
-        secrets = r.Findings.Where(f => f.Kind == FindingKind.Secret)
-            .Select(f => new { file = f.Target, line = f.Line, rule = f.Id, severity = f.Severity.ToString().ToUpperInvariant() }),
-        misconfigurations = r.Findings.Where(f => f.Kind == FindingKind.Misconfiguration && f.Severity >= Severity.High)
-            .Select(f => new { id = f.Id, file = f.Target, severity = f.Severity.ToString().ToUpperInvariant(), title = f.Title }),
-        exceptions = r.Decision.Excepted.Select(e => new { id = e.Exception.Id, reason = e.Exception.Reason, expires = e.Exception.Expires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }).Distinct(),
-        report = r.Report,
-        sarif = r.Sarif,
-    };
+    static ScanResult Summary(SubjectScan r) => new(
+        r.Subject, r.Digest,
+        new GateVerdict(r.Decision.Passed, r.Decision.Reasons.Count == 0 ? "no blocking findings" : string.Join("; ", r.Decision.Reasons), r.Decision.Reasons),
+        new SeverityCounts(Count(r, "critical"), Count(r, "high"), Count(r, "medium"), Count(r, "low"), Count(r, "unknown")),
+        new VulnerabilityScan(r.Vulnerabilities.Ran, r.Vulnerabilities.Reason),
+        r.Decision.Blocking.Count, r.Decision.Excepted.Count, r.Decision.IgnoredUnfixed,
+        r.Findings.Where(f => f.Kind == FindingKind.Vulnerability && f.Severity >= Severity.Medium)
+            .Select(f => new VulnerabilityFinding(f.Id, f.Package ?? "", f.InstalledVersion ?? "", f.FixedVersion, Upper(f.Severity), f.Title)).ToList(),
+        r.Findings.Where(f => f.Kind == FindingKind.Secret).Select(f => new SecretFinding(f.Target, f.Line, f.Id, Upper(f.Severity))).ToList(),
+        r.Findings.Where(f => f.Kind == FindingKind.Misconfiguration && f.Severity >= Severity.High)
+            .Select(f => new MisconfigurationFinding(f.Id, f.Target, Upper(f.Severity), f.Title)).ToList(),
+        r.Decision.Excepted.Select(e => new ExceptionUse(e.Exception.Id, e.Exception.Reason, e.Exception.Expires)).Distinct().ToList(),
+        r.Report, r.Sarif);
+
+    static int Count(SubjectScan r, string severity) => r.Decision.Counts.GetValueOrDefault(severity);
+
+    static string Upper(Severity severity) => severity.ToString().ToUpperInvariant();
 
     static void Report(SubjectScan r)
     {

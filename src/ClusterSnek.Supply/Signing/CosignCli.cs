@@ -3,9 +3,6 @@ using ClusterSnek.Tools;
 
 namespace ClusterSnek.Supply.Signing;
 
-/// <summary>How an image gets signed in this run.</summary>
-public enum SignerKind { Native, CosignKeyless }
-
 /// <summary>
 /// The cosign CLI, used instead of the native signer when cosign is on PATH and no key is configured but an OIDC
 /// identity is (GitHub Actions with id-token: write): keyless signing through Fulcio and Rekor.

@@ -9,41 +9,39 @@ namespace ClusterSnek.Supply.Signing;
 /// </summary>
 public sealed class KeylessSignStage(CosignCli cosign, AbsolutePath sbomDirectory, AbsolutePath work)
 {
-    public async Task RunAsync(IReadOnlyList<ReleaseImage> images, ProvenanceFacts provenance, CancellationToken cancellation = default)
+    public async Task<SigningRecord> RunAsync(IReadOnlyList<ImageEntry> images, ProvenanceFacts provenance, CancellationToken cancellation = default)
     {
-        var plan = images.Select(i => (Entry: i, Ref: i.Parse(), Sbom: Sbom.SbomStage.FileFor(sbomDirectory, i))).ToList();
+        var plan = images.Select(i => (Entry: i, Ref: (i.Repository, i.Digest), Sbom: Sbom.SbomStage.FileFor(sbomDirectory, i))).ToList();
         foreach (var p in plan.Where(p => !File.Exists(p.Sbom)))
             throw new SigningException($"{p.Entry.Service}: no SBOM at {p.Sbom}; run the Sbom target first (Sign depends on it).");
         work.CreateDirectory();
         var provenanceFile = work / "provenance.json";
         await File.WriteAllTextAsync(provenanceFile, Redactor.Redact(provenance.ToPredicate().ToJsonString()), cancellation);
+        var signatures = new List<ImageSignature>();
         foreach (var (entry, (image, digest), sbom) in plan)
         {
             await cosign.SignAsync(image, digest, cancellation);
             await cosign.AttestAsync(image, digest, sbom, CosignCli.TypeName(InTotoStatement.CycloneDxPredicate), cancellation);
             await cosign.AttestAsync(image, digest, provenanceFile, CosignCli.TypeName(InTotoStatement.SlsaProvenancePredicate), cancellation);
-            RunRecord.Current?.Patch("images", "service", entry.Service, new
-            {
-                signature = new { signer = "cosign-keyless", tag = CosignFormat.SignatureTag(digest), attestations = CosignFormat.AttestationTag(digest) },
-            });
+            signatures.Add(new ImageSignature(entry.Service, digest, CosignFormat.SignatureTag(digest), null, CosignFormat.AttestationTag(digest),
+                [InTotoStatement.CycloneDxPredicate, InTotoStatement.SlsaProvenancePredicate]));
             Log.Information("{Service}: signed and attested keyless with cosign", entry.Service);
         }
-        RunRecord.Current?.Set("signing", new { signer = "cosign-keyless", issuer = CosignCli.GitHubIssuer });
+        return new SigningRecord(SignerKind.CosignKeyless, null, null, false, CosignCli.GitHubIssuer, null, signatures);
     }
 
     /// <summary>Verifies keyless signatures with cosign: the certificate must name a workflow of <paramref name="identityRegexp"/>; fails closed.</summary>
-    public static async Task VerifyAsync(CosignCli cosign, IReadOnlyList<ReleaseImage> images, string identityRegexp, CancellationToken cancellation = default)
+    public static async Task<IReadOnlyList<ImageVerdict>> VerifyAsync(CosignCli cosign, IReadOnlyList<ImageEntry> images, string identityRegexp, CancellationToken cancellation = default)
     {
-        var failures = new List<string>();
+        var verdicts = new List<ImageVerdict>();
         foreach (var entry in images)
         {
-            var (image, digest) = entry.Parse();
+            var (image, digest) = (entry.Repository, entry.Digest);
             var result = await cosign.VerifyKeylessAsync(image, digest, identityRegexp, cancellation);
             if (result.Succeeded) Log.Information("verified (keyless): {Image}@{Digest}", image.Name, digest.Value);
-            else failures.Add($"{entry.Service}: {image.Name}@{digest}: {result.LastErrorLine}");
-            RunRecord.Current?.Patch("images", "service", entry.Service, new { signatureVerification = new { passed = result.Succeeded, signer = "cosign-keyless" } });
+            else Log.Error("REJECTED {Service}: {Image}@{Digest}: {Reason}", entry.Service, image.Name, digest.Value, result.LastErrorLine);
+            verdicts.Add(new ImageVerdict(entry.Service, digest, result.Succeeded, result.Succeeded ? [] : [$"cosign verify (keyless): {result.LastErrorLine}"]));
         }
-        if (failures.Count > 0)
-            throw new SigningException($"Keyless signature verification failed for {failures.Count} of {images.Count} image(s): {string.Join(" | ", failures)}");
+        return verdicts;
     }
 }

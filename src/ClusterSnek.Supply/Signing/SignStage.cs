@@ -11,13 +11,13 @@ namespace ClusterSnek.Supply.Signing;
 /// </summary>
 public sealed class SignStage(RegistryClient registry, SigningIdentity identity, AbsolutePath sbomDirectory, AbsolutePath root)
 {
-    public async Task<IReadOnlyList<SignedImage>> RunAsync(IReadOnlyList<ReleaseImage> images, ProvenanceFacts provenance, CancellationToken cancellation = default)
+    public async Task<SigningRecord> RunAsync(IReadOnlyList<ImageEntry> images, ProvenanceFacts provenance, CancellationToken cancellation = default)
     {
         // Everything is read and checked before the first push: no half-signed release.
-        var plan = new List<(ReleaseImage Entry, ImageReference Image, Digest Digest, JsonNode Sbom)>();
+        var plan = new List<(ImageEntry Entry, ImageReference Image, Digest Digest, JsonNode Sbom)>();
         foreach (var entry in images)
         {
-            var (image, digest) = entry.Parse();
+            var (image, digest) = (entry.Repository, entry.Digest);
             var sbomFile = Sbom.SbomStage.FileFor(sbomDirectory, entry);
             if (!File.Exists(sbomFile))
                 throw new SigningException($"{entry.Service}: no SBOM at {new AbsolutePath(sbomFile).RelativeTo(root)}; run the Sbom target first (Sign depends on it).");
@@ -26,7 +26,7 @@ public sealed class SignStage(RegistryClient registry, SigningIdentity identity,
 
         var signer = new ImageSigner(registry, identity.Key);
         var verifier = new SignatureVerifier(registry, identity.Key.Public);
-        var results = new List<SignedImage>();
+        var results = new List<ImageSignature>();
         foreach (var (entry, image, digest, sbom) in plan)
         {
             var predicate = JsonNode.Parse(Redactor.Redact(provenance.ToPredicate().ToJsonString()))!;
@@ -38,37 +38,13 @@ public sealed class SignStage(RegistryClient registry, SigningIdentity identity,
             var signed = await signer.SignAsync(image, digest, statements, cancellation);
             var check = await verifier.VerifyAsync(image, digest, cancellation: cancellation);
             if (!check.Passed) throw new SigningException($"{entry.Service}: the signature just written does not verify: {check.Summary}");
-            results.Add(signed);
-            RunRecord.Current?.Patch("images", "service", entry.Service, new
-            {
-                signature = new
-                {
-                    signer = "native",
-                    tag = signed.SignatureTag,
-                    manifest = signed.SignatureManifest.Value,
-                    attestations = signed.AttestationTag,
-                    predicateTypes = signed.PredicateTypes,
-                    keyId = identity.KeyId,
-                    verified = true,
-                },
-            });
+            results.Add(new ImageSignature(entry.Service, digest, signed.SignatureTag, signed.SignatureManifest, signed.AttestationTag, signed.PredicateTypes));
         }
-        RecordSigning(identity, root, "native");
         Log.Information("Signed {Count} image(s) with {Key} ({KeyId})", results.Count, identity.IsDevelopmentKey ? "the development key" : "the project key", identity.KeyId);
-        return results;
-    }
-
-    /// <summary>pipeline.json signing: the public key path (relative to the repository when inside it) and its key id.</summary>
-    public static void RecordSigning(SigningIdentity identity, AbsolutePath root, string signer)
-    {
-        var path = new AbsolutePath(identity.PublicKeyPath);
-        RunRecord.Current?.Set("signing", new
-        {
-            publicKey = path.IsInside(root) ? path.RelativeTo(root) : path.Value,
-            keyId = identity.KeyId,
-            developmentKey = identity.IsDevelopmentKey,
-            signer,
-            verifyCommand = "cosign verify --key " + (path.IsInside(root) ? path.RelativeTo(root) : path.Value) + " --insecure-ignore-tlog IMAGE@DIGEST",
-        });
+        var key = new AbsolutePath(identity.PublicKeyPath);
+        var shown = key.IsInside(root) ? key.RelativeTo(root) : key.Value;
+        return new SigningRecord(SignerKind.Native, shown, identity.KeyId, identity.IsDevelopmentKey, null,
+            "cosign verify --key " + shown + " --insecure-ignore-tlog IMAGE@DIGEST", results);
     }
 }
+

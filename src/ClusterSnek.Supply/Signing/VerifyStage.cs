@@ -1,36 +1,34 @@
 using ClusterSnek.Images.Distribution;
-using ClusterSnek.Pipeline;
 using Serilog;
 
 namespace ClusterSnek.Supply.Signing;
 
-/// <summary>The VerifySignatures stage: every release image must verify, else the run stops naming each image and reason.</summary>
+/// <summary>
+/// The VerifySignatures stage: every release image is checked against the public key; the verdicts are returned (for the
+/// record) and <see cref="EnsurePassed"/> stops the run naming each rejected image and its reason.
+/// </summary>
 public sealed class VerifyStage(RegistryClient registry, PublicKey key)
 {
-    public async Task<IReadOnlyList<ImageVerification>> RunAsync(IReadOnlyList<ReleaseImage> images, CancellationToken cancellation = default)
+    public async Task<IReadOnlyList<ImageVerdict>> RunAsync(IReadOnlyList<ImageEntry> images, CancellationToken cancellation = default)
     {
         var verifier = new SignatureVerifier(registry, key);
-        var results = new List<ImageVerification>();
-        var failures = new List<string>();
+        var verdicts = new List<ImageVerdict>();
         foreach (var entry in images)
         {
-            string summary;
-            bool passed;
-            string[] reasons;
-            try
-            {
-                var (image, digest) = entry.Parse();
-                var result = await verifier.VerifyAsync(image, digest, cancellation: cancellation);
-                results.Add(result);
-                (passed, summary, reasons) = (result.Passed, result.Summary, [.. result.Reasons]);
-            }
-            catch (ArgumentException e) { (passed, summary, reasons) = (false, e.Message, [e.Message]); }
-            if (passed) Log.Information("verified: {Summary}", summary);
-            else { Log.Error("REJECTED {Service}: {Summary}", entry.Service, summary); failures.Add($"{entry.Service}: {summary}"); }
-            RunRecord.Current?.Patch("images", "service", entry.Service, new { signatureVerification = new { passed, reasons, keyId = key.KeyId } });
+            var result = await verifier.VerifyAsync(entry.Repository, entry.Digest, cancellation: cancellation);
+            if (result.Passed) Log.Information("verified: {Summary}", result.Summary);
+            else Log.Error("REJECTED {Service}: {Summary}", entry.Service, result.Summary);
+            verdicts.Add(new ImageVerdict(entry.Service, entry.Digest, result.Passed, result.Passed ? [] : [.. result.Reasons]));
         }
+        return verdicts;
+    }
+
+    /// <summary>Fails closed: no verdict, or any rejected image, stops the run with every image and reason named.</summary>
+    public static void EnsurePassed(IReadOnlyList<ImageVerdict> verdicts)
+    {
+        var failures = verdicts.Where(v => !v.Passed).Select(v => $"{v.Service}: {string.Join("; ", v.Reasons)}").ToList();
+        if (verdicts.Count == 0) throw new SigningException("No image was verified: the record holds no images (run BuildImages first).");
         if (failures.Count > 0)
-            throw new SigningException($"Signature verification failed for {failures.Count} of {images.Count} image(s): {string.Join(" | ", failures)}");
-        return results;
+            throw new SigningException($"Signature verification failed for {failures.Count} of {verdicts.Count} image(s): {string.Join(" | ", failures)}");
     }
 }

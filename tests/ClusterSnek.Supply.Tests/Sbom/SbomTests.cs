@@ -17,14 +17,15 @@ public sealed class SbomTests(RegistryFixture registry) : IDisposable
     {
         var (image, digest) = await registry.PushImageAsync("sbom/backend", "v1", RealTools.ImageFiles(withSecret: false));
         var stage = new SbomStage(await RealTools.TrivyAsync(), await RealTools.SkopeoAsync(), root, root / "artifacts" / "sbom");
-        var summary = Assert.Single(await stage.RunAsync([new ReleaseImage("backend", image.Name, digest.Value)], Ct));
+        var summary = Assert.Single((await stage.RunAsync([new ImageEntry("backend", image.Name, "v1", digest, 0, null, 0, "test", null)], Ct)).Images);
 
         Assert.Equal(("artifacts/sbom/backend.cdx.json", "1.5"), (summary.Path, summary.SpecVersion));
         var bom = JsonNode.Parse(File.ReadAllText(root / summary.Path))!;
         var names = bom["components"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()).ToList();
         Assert.Contains("zlib1g", names);
         Assert.Contains("Serilog", names);
-        Assert.Contains("Zlib", summary.LicenceNames);
+        Assert.Contains("Zlib", summary.Licences);
+        Assert.Equal(digest, summary.Digest);
         Assert.Equal(image.ByDigest(digest).ToString(), bom["metadata"]!["component"]!["name"]!.GetValue<string>());
         Assert.Empty(SbomValidator.Validate(File.ReadAllText(root / summary.Path)));
     }

@@ -49,7 +49,7 @@ public sealed class CanaryTests(RegistryFixture registry) : IDisposable
         // Parameters as a careless caller might pass them, password in clear: the provenance must still not carry it.
         var facts = new ProvenanceFacts("builder", "1", "Sign", new Dictionary<string, object?> { ["SigningKeyPassword"] = Password, ["Env"] = "dev" },
             null, "abc123", "urn:uuid:1", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
-        await new SignStage(registry.Client, identity, repo / "artifacts" / "sbom", repo).RunAsync([new ReleaseImage("app", image.Name, digest.Value)], facts, TestContext.Current.CancellationToken);
+        await new SignStage(registry.Client, identity, repo / "artifacts" / "sbom", repo).RunAsync([new ImageEntry("app", image.Name, "v1", digest, 0, null, 0, "test", null)], facts, TestContext.Current.CancellationToken);
         Log.Information("a careless line with the password {Password}", Password);
 
         var places = new List<(string Where, string Text)> { ("log", capture.Text.ToString()) };

@@ -20,10 +20,10 @@ public sealed class StageTests(RegistryFixture registry) : IDisposable
 
     static ProvenanceFacts Facts => ProvenanceFacts.FromRun(null, "Sign", _ => null);
 
-    async Task<ReleaseImage> ImageAsync(string service, bool withSbom)
+    async Task<ImageEntry> ImageAsync(string service, bool withSbom)
     {
         var (image, digest) = await registry.PushImageAsync("stage/" + service, "v1", new Dictionary<string, string> { ["svc"] = service });
-        var entry = new ReleaseImage(service, image.Name, digest.Value);
+        var entry = new ImageEntry(service, image.Name, "v1", digest, 0, null, 0, "test", null);
         if (withSbom)
         {
             (root / "sbom").CreateDirectory();
@@ -41,7 +41,7 @@ public sealed class StageTests(RegistryFixture registry) : IDisposable
         var missing = await ImageAsync("nosbom", withSbom: false);
         var e = await Assert.ThrowsAsync<SigningException>(() => Signer.RunAsync([ready, missing], Facts, Ct));
         Assert.StartsWith("nosbom: no SBOM at sbom/nosbom.cdx.json; run the Sbom target first", e.Message, StringComparison.Ordinal);
-        var (image, digest) = ready.Parse();
+        var (image, digest) = (ready.Repository, ready.Digest);
         Assert.Null(await registry.Client.ResolveAsync(image.WithTag(CosignFormat.SignatureTag(digest)), Ct));
     }
 
@@ -50,8 +50,11 @@ public sealed class StageTests(RegistryFixture registry) : IDisposable
     {
         var signed = await ImageAsync("signed", withSbom: true);
         var unsigned = await ImageAsync("unsigned", withSbom: false);
-        await Signer.RunAsync([signed], Facts, Ct);
-        var e = await Assert.ThrowsAsync<SigningException>(() => new VerifyStage(registry.Client, key.Public).RunAsync([signed, unsigned], Ct));
+        var signing = await Signer.RunAsync([signed], Facts, Ct);
+        var verdicts = await new VerifyStage(registry.Client, key.Public).RunAsync([signed, unsigned], Ct);
+        var e = Assert.Throws<SigningException>(() => VerifyStage.EnsurePassed(verdicts));
+        Assert.Equal([true, false], verdicts.Select(v => v.Passed));
+        Assert.Equal(signed.Digest, Assert.Single(signing.Images).Digest);
         Assert.StartsWith("Signature verification failed for 1 of 2 image(s): unsigned: ", e.Message, StringComparison.Ordinal);
         Assert.Contains("no signature", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("signed: ", e.Message.Replace("unsigned: ", "", StringComparison.Ordinal), StringComparison.Ordinal);

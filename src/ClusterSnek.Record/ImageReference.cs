@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace ClusterSnek.Images.Distribution;
+namespace ClusterSnek.Record;
 
 /// <summary>
 /// An image reference, <c>host[:port]/repository[:tag][@sha256:hex]</c>. A first component without a dot, a colon or
@@ -88,4 +88,17 @@ public sealed partial record ImageReference
     }
 
     public override string ToString() => Name + (Tag is null ? "" : ":" + Tag) + (Digest is null ? "" : "@" + Digest.Value);
+}
+
+/// <summary>Reads and writes an <see cref="ImageReference"/> as its string form.</summary>
+public sealed class ImageReferenceJsonConverter : System.Text.Json.Serialization.JsonConverter<ImageReference>
+{
+    public override ImageReference Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        try { return ImageReference.Parse(reader.GetString()!); }
+        catch (Exception e) when (e is FormatException or ArgumentException) { throw new System.Text.Json.JsonException(e.Message); }
+    }
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, ImageReference value, System.Text.Json.JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.ToString());
 }

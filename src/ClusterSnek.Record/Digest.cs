@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
-namespace ClusterSnek.Images.Distribution;
+namespace ClusterSnek.Record;
 
 /// <summary>A content digest, always <c>sha256:</c> followed by 64 lower-case hex characters.</summary>
 [JsonConverter(typeof(DigestJsonConverter))]
