@@ -42,6 +42,7 @@ partial class Build
         .DependsOn(Sign, PolicyTest, VerifySignatures)
         .Reads(Sections.Images, Sections.SignatureVerification)
         .Requires(new KubeContextRequirement(() => KubeContext))
+        .Requires(new ClusterSnek.Policies.PolicyInputs(() => UserValuesFiles, () => null))
         .Triggers(Verify)
         .Executes(async ct =>
         {
@@ -125,7 +126,8 @@ partial class Build
         var yaml = await new Helm(await Toolchain.ResolveAsync(ToolPins.Helm, ct)).TemplateAsync(s => s with
         {
             Release = Manifest.Chart.Release, Chart = chart, Namespace = DeployEnvironment.Namespace,
-            ValuesFiles = [RootDirectory / DeployEnvironment.ValuesFile, runValues],
+            // The run's digests come last: no values file can swap an image for one that was not verified.
+            ValuesFiles = [RootDirectory / DeployEnvironment.ValuesFile, .. UserValuesFiles, runValues],
         }, ct);
         return RenderedManifests.Parse(yaml, $"helm template {Manifest.Chart.Path}");
     }
@@ -144,7 +146,7 @@ partial class Build
         var helm = new HelmRelease(await Toolchain.ResolveAsync(ToolPins.Helm, ct));
         var runValues = ReleaseDirectory / "run-values.yaml";
         return new ClusterDeployment(helm, new ClusterTarget(KubeContext, DeployEnvironment.Namespace, Manifest.Chart.Release, RootDirectory / Manifest.Chart.Path,
-            [RootDirectory / DeployEnvironment.ValuesFile, .. File.Exists(runValues) ? new[] { (string)runValues } : []],
+            [RootDirectory / DeployEnvironment.ValuesFile, .. UserValuesFiles, .. File.Exists(runValues) ? new[] { (string)runValues } : []],
             new Dictionary<string, string>(), TimeSpan.FromSeconds(Timeout)), client);
     }
 }

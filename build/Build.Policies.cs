@@ -6,7 +6,7 @@ using ClusterSnek.Tools;
 
 partial class Build
 {
-    [Parameter("Extra values file layered over the environment's for PolicyTest (repeatable)")]
+    [Parameter("Extra values file layered over the environment's for PolicyTest and Deploy (repeatable): the release checked is the release deployed")]
     public string[]? Values { get; set; }
 
     [Parameter("Check these Kubernetes manifests (a file or folder) with the project's policies instead of the chart")]

@@ -58,5 +58,29 @@ partial class Build
             await GitHubPublisher.PublishAsync(context, GitHubToken!, pipeline, ReportRenderer.RenderMarkdown(pipeline), ct);
         });
 
+    Target GenerateSchemas => _ => _
+        .Description("Regenerate docs/pipeline.schema.json from the record types in src/ClusterSnek.Record (a test fails when it drifts)")
+        .Executes(() =>
+        {
+            File.WriteAllText(RootDirectory / PipelineSchema.RelativePath, PipelineSchema.Generate());
+            Log.Information("{Schema}", PipelineSchema.RelativePath);
+        });
+
+    static AbsolutePath RecordedFixtures => RootDirectory / "tests" / "ClusterSnek.Reports.Tests" / "Fixtures";
+
+    Target RecordFixtures => _ => _
+        .Description("Copy the last run's own record (artifacts/runs/<n>/pipeline.json) into the report tests' fixtures: pipeline.recorded.json after a verified Deploy, pipeline.rolled-back.json after a rolled-back one")
+        .Executes(() =>
+        {
+            var last = ArtifactsDirectory / "runs" / (Run.Number - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) / "pipeline.json";
+            if (!File.Exists(last)) throw new InvalidOperationException($"No record of the last run at {last.RelativeTo(RootDirectory)}: run ./build.sh Deploy first.");
+            var document = PipelineDocument.Read(last);
+            if (document.Verification is null || document.Target("Verify") is null)
+                throw new InvalidOperationException($"Run {document.Run.Number} did not verify a release ({string.Join(" ", document.Run.Requested)}): record after ./build.sh Deploy.");
+            var name = document.Verification.Passed ? "pipeline.recorded.json" : "pipeline.rolled-back.json";
+            File.Copy(last, RecordedFixtures / name, overwrite: true);
+            Log.Information("Recorded run {Run} ({Verdict}) as {Fixture}", document.Run.Number, Verdict.Of(document).Summary, (RecordedFixtures / name).RelativeTo(RootDirectory));
+        });
+
     bool InGitHubActionsWithToken => GitHubContext.FromEnvironment(Environment.GetEnvironmentVariable, GitHubToken, out _) is not null;
 }

@@ -101,6 +101,7 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, Lo
         RollbackRecord? rollback) => new(
         target.Environment, RuntimeKind.Local, target.Namespace, target.Release, revision.Revision,
         failure is null ? DeploymentStatus.Deployed : rollback?.Restored == true ? DeploymentStatus.RolledBack : DeploymentStatus.Failed,
-        changed, revision.Images, (long)duration.TotalMilliseconds, null, null, Runtime.History.ManifestsOf(revision.Revision), revision.ManifestDigest,
+        changed, revision.Images, (long)duration.TotalMilliseconds, null, null,
+        Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(artifactsDirectory))!, Runtime.History.ManifestsOf(revision.Revision)), revision.ManifestDigest,
         failure, diagnosis, rollback, target.Urls);
 }

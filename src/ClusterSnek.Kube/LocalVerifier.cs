@@ -33,6 +33,11 @@ public sealed class LocalVerifier(LocalRuntime runtime, HttpClient http)
             checks.Add(ready[e.Name].Ok
                 ? VerificationCheck.Pass("ready-endpoint", e.Name, ready[e.Name].Evidence)
                 : VerificationCheck.Fail("ready-endpoint", e.Name, ready[e.Name].Evidence + $" (waited {clock.Elapsed.TotalSeconds:0.0} s)"));
+        foreach (var e in served)
+        {
+            var health = await ProbeAsync(e.Port, "/healthz", cancellation);
+            checks.Add(ServiceIdentityCheck.Evaluate(e, health.Ok ? health.Body : null, live.Where(c => c.Service == e.Name).ToList()));
+        }
         if (chain is not null && served.FirstOrDefault(e => e.Name == chain.Service) is { } entry)
         {
             var answer = await ProbeAsync(entry.Port, chain.Path, cancellation);
@@ -56,7 +61,7 @@ public sealed class LocalVerifier(LocalRuntime runtime, HttpClient http)
         return report;
     }
 
-    sealed record ProbeResult(bool Ok, string Evidence);
+    sealed record ProbeResult(bool Ok, string Evidence, string? Body = null);
 
     async Task<ProbeResult> ProbeAsync(int port, string path, CancellationToken cancellation)
     {
@@ -68,7 +73,7 @@ public sealed class LocalVerifier(LocalRuntime runtime, HttpClient http)
             using var response = await http.GetAsync(new Uri(url), timeout.Token);
             var body = (await response.Content.ReadAsStringAsync(timeout.Token)).Trim();
             var shown = body.Length > 120 ? body[..120] + "…" : body;
-            return new ProbeResult(response.IsSuccessStatusCode, $"GET {url} → {(int)response.StatusCode} {shown}".TrimEnd());
+            return new ProbeResult(response.IsSuccessStatusCode, $"GET {url} → {(int)response.StatusCode} {shown}".TrimEnd(), body);
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellation.IsCancellationRequested)
         {

@@ -19,6 +19,9 @@ public sealed record LiveContainer(
     };
 
     public bool IsFatal => Reason is not null && FatalReasons.Contains(Reason);
+
+    /// <summary>The running image's <c>org.opencontainers.image.revision</c> label, when the runtime shows it.</summary>
+    public string? ImageRevision { get; init; }
 }
 
 /// <summary>What the runtime reported for a failure: events and log tails, keyed by pod/container.</summary>

@@ -45,6 +45,11 @@ public static class PodmanInspect
             [.. capAdd, .. effective.Except(capAdd)],
             privileged ? true : !securityOpt.Contains("no-new-privileges"),
             seccomp);
-        return new LiveContainer(service, pod, name, image, digest, status, reason, status == "running", restarts, status == "running" ? null : exit, security);
+        var revision = config.TryGetProperty("Labels", out var labels) && labels.ValueKind == JsonValueKind.Object
+            && labels.TryGetProperty(ServiceIdentityCheck.RevisionLabel, out var label) ? label.GetString() : null;
+        return new LiveContainer(service, pod, name, image, digest, status, reason, status == "running", restarts, status == "running" ? null : exit, security)
+        {
+            ImageRevision = revision,
+        };
     }
 }

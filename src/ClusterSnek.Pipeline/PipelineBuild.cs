@@ -29,6 +29,12 @@ public abstract class PipelineBuild
     [Parameter("Also print debug output (every tool call's full output) to the console")]
     public bool Verbose { get; set; }
 
+    [Parameter("Refuse at once (exit 2) when another run is using this checkout, instead of waiting for it to finish")]
+    public bool NoWait { get; set; }
+
+    [Parameter("Wait at most this many seconds for another run in this checkout to finish (default: as long as it takes)")]
+    public int? LockTimeout { get; set; }
+
     /// <summary>The repository root: the folder holding .nuke/ (or CLUSTERSNEK_ROOT).</summary>
     public static AbsolutePath RootDirectory { get; } = FindRoot();
 

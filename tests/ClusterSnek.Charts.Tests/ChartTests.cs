@@ -10,7 +10,7 @@ public sealed class ChartTests
     static readonly StackManifest Stack = ManifestReader.Load(Repo.Root / StackManifest.FileName);
     static readonly string[] AppCharts = ["frontend", "backend", "ai-agent", "mcp-server"];
 
-    static async Task<List<YamlMappingNode>> RenderAsync(string env, params string[] extraValues)
+    internal static async Task<List<YamlMappingNode>> RenderAsync(string env, params string[] extraValues)
     {
         var chart = await Repo.BuiltChartAsync();
         var values = extraValues.Select(v => { var f = Path.Combine(Repo.TempDirectory(), "v.yaml"); File.WriteAllText(f, v); return f; });
@@ -22,9 +22,9 @@ public sealed class ChartTests
         return stream.Documents.Select(d => d.RootNode).OfType<YamlMappingNode>().ToList();
     }
 
-    static string Kind(YamlMappingNode d) => ((YamlScalarNode)d["kind"]).Value!;
-    static string Name(YamlMappingNode d) => ((YamlScalarNode)((YamlMappingNode)d["metadata"])["name"]).Value!;
-    static YamlNode? At(YamlNode node, params string[] path)
+    internal static string Kind(YamlMappingNode d) => ((YamlScalarNode)d["kind"]).Value!;
+    internal static string Name(YamlMappingNode d) => ((YamlScalarNode)((YamlMappingNode)d["metadata"])["name"]).Value!;
+    internal static YamlNode? At(YamlNode node, params string[] path)
     {
         foreach (var key in path)
             if (node is YamlMappingNode m && m.Children.TryGetValue(new YamlScalarNode(key), out var next)) node = next; else return null;

@@ -13,7 +13,8 @@ public sealed class BackendTests
     [Fact]
     public async Task Liveness_answers_ok_without_its_downstream()
     {
-        await using var backend = await RunningService.StartAsync(BackendApp.Build, $"Downstream:Url=http://127.0.0.1:{RunningService.UnusedPort()}");
+        var nowhere = RunningService.DownstreamAt($"http://127.0.0.1:{RunningService.UnusedPort()}");
+        await using var backend = await RunningService.StartAsync(BackendApp.Build, nowhere);
         var health = await backend.Http.GetFromJsonAsync<JsonElement>("healthz", Ct);
         Assert.Equal("backend", health.GetProperty("service").GetString());
         Assert.Equal("ok", health.GetProperty("status").GetString());
@@ -23,7 +24,8 @@ public sealed class BackendTests
     public async Task Readiness_fails_with_the_reason_when_the_ai_agent_is_unreachable()
     {
         var port = RunningService.UnusedPort();
-        await using var backend = await RunningService.StartAsync(BackendApp.Build, $"Downstream:Url=http://127.0.0.1:{port}");
+        await using var backend = await RunningService.StartAsync(BackendApp.Build,
+            RunningService.DownstreamAt($"http://127.0.0.1:{port}"));
         using var response = await backend.Http.GetAsync("readyz", Ct);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains($"127.0.0.1:{port}", await response.Content.ReadAsStringAsync(Ct));

@@ -24,7 +24,7 @@ public sealed class FrontendTests
     public async Task Items_come_from_the_backend()
     {
         await using var backend = await RunningService.StartAsync(BackendApp.Build);
-        await using var frontend = await RunningService.StartAsync(FrontendApp.Build, $"Downstream:Url={backend.Address}");
+        await using var frontend = await RunningService.StartAsync(FrontendApp.Build, RunningService.DownstreamAt(backend.Address));
         var items = await frontend.Http.GetFromJsonAsync<JsonElement>("api/items", Ct);
         Assert.Contains(items.EnumerateArray(), i => i.GetProperty("name").GetString() == "helm chart");
     }
@@ -32,7 +32,8 @@ public sealed class FrontendTests
     [Fact]
     public async Task An_unreachable_backend_is_a_bad_gateway_not_a_crash()
     {
-        await using var frontend = await RunningService.StartAsync(FrontendApp.Build, $"Downstream:Url=http://127.0.0.1:{RunningService.UnusedPort()}");
+        var nowhere = RunningService.DownstreamAt($"http://127.0.0.1:{RunningService.UnusedPort()}");
+        await using var frontend = await RunningService.StartAsync(FrontendApp.Build, nowhere);
         using var response = await frontend.Http.GetAsync("api/items", Ct);
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
     }
@@ -41,7 +42,7 @@ public sealed class FrontendTests
     public async Task Readiness_follows_the_backend()
     {
         await using var backend = await RunningService.StartAsync(BackendApp.Build);
-        await using var frontend = await RunningService.StartAsync(FrontendApp.Build, $"Downstream:Url={backend.Address}");
+        await using var frontend = await RunningService.StartAsync(FrontendApp.Build, RunningService.DownstreamAt(backend.Address));
         using var ready = await frontend.Http.GetAsync("readyz", Ct);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }

@@ -27,12 +27,16 @@ public sealed class RunningService : IAsyncDisposable
     public static async Task<RunningService> StartAsync(Func<string[], WebApplication> build, params string[] settings)
     {
         var secrets = Directory.CreateTempSubdirectory("clustersnek-secrets-").FullName;
-        string[] args = ["--urls=http://127.0.0.1:0", $"--SECRETS_DIR={secrets}", $"--CONFIG_DIR={secrets}", .. settings.Select(s => "--" + s)];
+        string[] args = ["--urls=http://127.0.0.1:0", $"--{ServiceContract.SecretsDirectory}={secrets}",
+            $"--{ServiceContract.ConfigDirectory}={secrets}", .. settings.Select(s => "--" + s)];
         var app = build(args);
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new RunningService(app, new Uri(address.TrimEnd('/') + "/"));
     }
+
+    /// <summary>The setting that points a service at its downstream (the chart/service contract's name).</summary>
+    public static string DownstreamAt(object url) => $"{ServiceContract.DownstreamUrl}={url}";
 
     /// <summary>A port nothing listens on (bound and released).</summary>
     public static int UnusedPort()

@@ -43,14 +43,29 @@ spec:
               containerPort: {{ $svc.port }}
               protocol: TCP
           {{- end }}
+          {{- /* The service contract: src/services/common/ServiceContract.cs names these variables and the services read exactly
+                 them (docs/charts.md); tests/ClusterSnek.Charts.Tests/ServiceContractTests.cs runs the services with this env. */}}
           env:
             - name: ASPNETCORE_HTTP_PORTS
               value: {{ $svc.port | quote }}
             - name: CLUSTERSNEK_SERVICE
               value: {{ $name | quote }}
-            {{- range $dep := $svc.dependsOn | default list }}
-            {{- $target := index $g.services $dep }}
-            - name: {{ printf "%s_URL" ($dep | upper | replace "-" "_") }}
+            {{- if $g.localRuntime }}
+            {{- /* Host networking shares the machine's interfaces: listen on loopback only (the Deploy probes call 127.0.0.1). */}}
+            - name: CLUSTERSNEK_LISTEN_ADDRESS
+              value: "127.0.0.1"
+            {{- end }}
+            {{- with $svc.dependsOn }}
+            {{- if gt (len .) 1 }}
+            {{- $why := "a service gets one downstream URL (CLUSTERSNEK_DOWNSTREAM_URL, docs/charts.md)" }}
+            {{- fail (printf "global.services.%s.dependsOn lists %d services; %s" $name (len .) $why) }}
+            {{- end }}
+            {{- $dep := first . }}
+            {{- $target := index $g.services $dep | default dict }}
+            {{- if not $target.port }}
+            {{- fail (printf "global.services.%s.dependsOn: '%s' has no port in global.services" $name $dep) }}
+            {{- end }}
+            - name: CLUSTERSNEK_DOWNSTREAM_URL
               value: {{ printf "http://%s:%v" (ternary "127.0.0.1" $dep $g.localRuntime) $target.port | quote }}
             {{- end }}
             {{- range $k, $v := .Values.env }}

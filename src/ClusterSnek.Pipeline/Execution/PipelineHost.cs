@@ -77,7 +77,23 @@ internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func
             return UsageError;
         }
         SchemaWriter.WriteIfChanged(build.GetType(), graph, root / ".nuke" / "build.schema.json");
-        return Execute(plan, record);
+
+        // One run per checkout (#11): runs share artifacts/, pipeline.json and the embedded registry, so a second one waits here.
+        RunLock runLock;
+        try { runLock = RunLock.Acquire(root / ".nuke" / "temp", requested, build.NoWait, build.LockTimeout, console, external); }
+        catch (UsageException e)
+        {
+            console.WriteLine("error: " + Redactor.Redact(e.Message));
+            return UsageError;
+        }
+        catch (OperationCanceledException)
+        {
+            console.WriteLine("Cancelled while waiting for the other run in this checkout; nothing ran.");
+            return Cancelled;
+        }
+        record.StartedAt = DateTimeOffset.UtcNow;
+        try { return Execute(plan, record); }
+        finally { runLock.Dispose(); }
     }
 
     int Execute(ExecutionPlan plan, RunRecord record)

@@ -26,7 +26,8 @@ public sealed class RunRecord
     readonly ConcurrentDictionary<string, ToolUse> tools = new();
     readonly ConcurrentDictionary<(string Target, string Section), bool> announced = new();
 
-    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+    /// <summary>When the run began executing (after waiting for the checkout's run lock).</summary>
+    public DateTimeOffset StartedAt { get; internal set; } = DateTimeOffset.UtcNow;
     public DateTimeOffset? FinishedAt { get; set; }
 
     /// <summary>This run's number in the checkout: one more than the last recorded run.</summary>

@@ -4,12 +4,14 @@ using ModelContextProtocol.Protocol;
 
 namespace ClusterSnek.Services.AiAgent;
 
-/// <summary>MCP client for the server at Downstream:Url + /mcp; one client per call keeps the agent stateless.</summary>
+/// <summary>MCP client for the server at CLUSTERSNEK_DOWNSTREAM_URL + /mcp; one client per call keeps the agent stateless.</summary>
 internal sealed class McpTools(Downstream downstream, ILoggerFactory logs)
 {
     async Task<McpClient> ConnectAsync(CancellationToken cancellation)
     {
-        var endpoint = new Uri(downstream.BaseUrl ?? throw new InvalidOperationException("Downstream:Url (the MCP server) is not configured."), "mcp");
+        var server = downstream.BaseUrl
+            ?? throw new InvalidOperationException(downstream.Problem ?? $"{ServiceContract.DownstreamUrl} (the MCP server) is not set.");
+        var endpoint = new Uri(server, "mcp");
         var transport = new HttpClientTransport(new HttpClientTransportOptions { Endpoint = endpoint, TransportMode = HttpTransportMode.StreamableHttp }, logs);
         return await McpClient.CreateAsync(transport, null, logs, cancellation);
     }

@@ -9,16 +9,17 @@ public static class BackendApp
     /// <summary>Defaults; appsettings.json, /etc/clustersnek/appsettings.json, env and args override them.</summary>
     public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
     {
-        ["Service:Name"] = "backend",
         ["Service:Port"] = "8081",
-        ["Downstream:Url"] = "http://127.0.0.1:8082",
     };
+
+    /// <summary>The backend, calling the ai-agent; version and revision from this assembly.</summary>
+    internal static readonly ServiceIdentity Identity = ServiceIdentity.Of("backend", "ai-agent", typeof(BackendApp));
 
     public static Task Main(string[] args) => Build(args).RunAsync();
 
     public static WebApplication Build(string[] args)
     {
-        var builder = ServiceHost.CreateBuilder(args, Defaults);
+        var builder = ServiceHost.CreateBuilder(args, Identity, Defaults);
         builder.Services.AddSingleton<ItemStore>();
         var app = builder.Build();
         app.MapStandardEndpoints();
@@ -39,8 +40,8 @@ public static class BackendApp
             using var response = await agent.Client.GetAsync($"api/ask?q={Uri.EscapeDataString(q)}", ct);
             return Results.Json(await response.Content.ReadFromJsonAsync<object>(ct), statusCode: (int)response.StatusCode);
         });
-        app.MapGet("/api/chain", async (Downstream agent, IConfiguration config, CancellationToken ct) =>
-            (await agent.ChainAsync(ct)).Prepend(new ChainHop(ServiceHost.ServiceName(config), Environment.MachineName, DateTimeOffset.UtcNow,
+        app.MapGet("/api/chain", async (Downstream agent, CancellationToken ct) =>
+            (await agent.ChainAsync(ct)).Prepend(new ChainHop(Identity.Name, Environment.MachineName, DateTimeOffset.UtcNow,
                 $"{app.Services.GetRequiredService<ItemStore>().All().Count} items")));
         return app;
     }

@@ -3,28 +3,52 @@ using Microsoft.Extensions.Configuration;
 
 namespace ClusterSnek.Services;
 
-/// <summary>The one service this service calls (Downstream:Url), for readiness and the chain.</summary>
-internal sealed class Downstream(IHttpClientFactory clients, IConfiguration configuration)
+/// <summary>
+/// The one service this service calls, at <see cref="ServiceContract.DownstreamUrl"/>, for readiness and the chain.
+/// There is no default URL: a guessed one would call whatever else listens there (another checkout's release).
+/// </summary>
+internal sealed class Downstream
 {
     public const string ClientName = "downstream";
 
-    public Uri? BaseUrl { get; } = configuration["Downstream:Url"] is { Length: > 0 } url ? new Uri(url.TrimEnd('/') + "/") : null;
+    readonly IHttpClientFactory clients;
 
-    public bool Configured => BaseUrl is not null;
+    public Downstream(IHttpClientFactory clients, IConfiguration configuration, ServiceIdentity identity)
+    {
+        this.clients = clients;
+        var value = configuration[ServiceContract.DownstreamUrl];
+        if (string.IsNullOrWhiteSpace(value))
+            Problem = identity.Calls is null ? null
+                : $"{ServiceContract.DownstreamUrl} is not set: the {identity.Name} calls the {identity.Calls} there. Set it to the " +
+                  $"{identity.Calls}'s base URL (the chart does, from global.services.{identity.Calls}.port).";
+        else if (Uri.TryCreate(value.Trim().TrimEnd('/') + "/", UriKind.Absolute, out var url) && url.Scheme is "http" or "https")
+            BaseUrl = url;
+        else
+            Problem = $"{ServiceContract.DownstreamUrl}='{value}' is not an absolute http(s) URL " +
+                      $"(e.g. http://{identity.Calls ?? "backend"}:8081).";
+    }
+
+    /// <summary>Null when no downstream is configured (a service that calls none).</summary>
+    public Uri? BaseUrl { get; }
+
+    /// <summary>Why the downstream cannot be called (missing or malformed setting), else null.</summary>
+    public string? Problem { get; }
 
     public HttpClient Client
     {
         get
         {
             var client = clients.CreateClient(ClientName);
-            client.BaseAddress = BaseUrl ?? throw new InvalidOperationException("Downstream:Url is not configured.");
+            client.BaseAddress = BaseUrl ?? throw new InvalidOperationException(Problem ?? $"{ServiceContract.DownstreamUrl} is not set.");
             return client;
         }
     }
 
-    /// <summary>Null when the downstream's /healthz answers 2xx, else why not.</summary>
+    /// <summary>Null when the downstream's /healthz answers 2xx (or there is no downstream), else why not.</summary>
     public async Task<string?> ProbeAsync(CancellationToken cancellation)
     {
+        if (Problem is not null) return Problem;
+        if (BaseUrl is null) return null;
         try
         {
             using var response = await Client.GetAsync("healthz", cancellation);

@@ -8,16 +8,17 @@ public static class FrontendApp
     /// <summary>Defaults; appsettings.json, /etc/clustersnek/appsettings.json, env and args override them.</summary>
     public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
     {
-        ["Service:Name"] = "frontend",
         ["Service:Port"] = "8080",
-        ["Downstream:Url"] = "http://127.0.0.1:8081",
     };
+
+    /// <summary>The frontend, calling the backend; version and revision from this assembly.</summary>
+    internal static readonly ServiceIdentity Identity = ServiceIdentity.Of("frontend", "backend", typeof(FrontendApp));
 
     public static Task Main(string[] args) => Build(args).RunAsync();
 
     public static WebApplication Build(string[] args)
     {
-        var builder = ServiceHost.CreateBuilder(args, Defaults);
+        var builder = ServiceHost.CreateBuilder(args, Identity, Defaults);
         // The content root is the app folder, not the working directory, so wwwroot is found wherever it is started.
         builder.Environment.ContentRootPath = AppContext.BaseDirectory;
         builder.Environment.WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot");
@@ -30,8 +31,9 @@ public static class FrontendApp
         app.MapGet("/api/items", (Downstream backend, CancellationToken ct) => ForwardAsync(backend, "api/items", ct));
         app.MapGet("/api/ask", (string? q, Downstream backend, CancellationToken ct) =>
             ForwardAsync(backend, $"api/ask?q={Uri.EscapeDataString(q ?? "")}", ct));
-        app.MapGet("/api/chain", async (Downstream backend, IConfiguration config, CancellationToken ct) =>
-            (await backend.ChainAsync(ct)).Prepend(new ChainHop(ServiceHost.ServiceName(config), Environment.MachineName, DateTimeOffset.UtcNow, "static UI")));
+        app.MapGet("/api/chain", async (Downstream backend, CancellationToken ct) =>
+            (await backend.ChainAsync(ct)).Prepend(new ChainHop(Identity.Name, Environment.MachineName, DateTimeOffset.UtcNow,
+                "static UI")));
         return app;
     }
 

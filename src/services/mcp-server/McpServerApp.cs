@@ -9,7 +9,6 @@ public static class McpServerApp
     /// <summary>Defaults; appsettings.json, /etc/clustersnek/appsettings.json, env and args override them.</summary>
     public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
     {
-        ["Service:Name"] = "mcp-server",
         ["Service:Port"] = "8083",
         ["Deployment:Environment"] = "dev",
         ["Deployment:Services:frontend"] = "http://127.0.0.1:8080",
@@ -18,18 +17,21 @@ public static class McpServerApp
         ["Deployment:Services:mcp-server"] = "http://127.0.0.1:8083",
     };
 
+    /// <summary>The mcp-server; version and revision from this assembly.</summary>
+    internal static readonly ServiceIdentity Identity = ServiceIdentity.Of("mcp-server", null, typeof(McpServerApp));
+
     public static Task Main(string[] args) => Build(args).RunAsync();
 
     public static WebApplication Build(string[] args)
     {
-        var builder = ServiceHost.CreateBuilder(args, Defaults);
+        var builder = ServiceHost.CreateBuilder(args, Identity, Defaults);
         // Stateless: any replica can answer any request, so no session affinity is needed behind a Service.
         builder.Services.AddMcpServer().WithHttpTransport(o => o.Stateless = true).WithTools<DeploymentTools>();
         var app = builder.Build();
         app.MapStandardEndpoints();
         app.MapMcp("/mcp");
-        app.MapGet("/api/chain", (IConfiguration config) => new ChainAnswer(
-            [new ChainHop(ServiceHost.ServiceName(config), Environment.MachineName, DateTimeOffset.UtcNow, "served over HTTP; MCP tools at /mcp")]));
+        app.MapGet("/api/chain", () => new ChainAnswer(
+            [new ChainHop(Identity.Name, Environment.MachineName, DateTimeOffset.UtcNow, "served over HTTP; MCP tools at /mcp")]));
         return app;
     }
 }
