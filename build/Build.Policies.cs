@@ -32,7 +32,7 @@ partial class Build
         .Executes(async ct =>
         {
             var helm = new Helm(await Toolchain.ResolveAsync(ToolPins.Helm, ct));
-            var trivy = new TrivyConfigScan(await Toolchain.ResolveAsync(ToolPins.Trivy, ct));
+            var trivy = new Trivy(await Toolchain.ResolveAsync(ToolPins.Trivy, ct), TrivyCache);
             var catalog = PolicyCatalog.Load(RootDirectory / Manifest.Policies.Directory);
             var exceptions = PolicyExceptionsFile.Load(RootDirectory / PolicyExceptionsFile.DefaultPath, DateOnly.FromDateTime(DateTime.UtcNow));
             var output = ArtifactsDirectory / "policy";

@@ -38,8 +38,8 @@ partial class Build
             await EnsureRegistryAsync(ct);
             var gate = new GateOptions(GateOptions.ParseFailOn(FailOn), IgnoreUnfixed, RequireVulnScan);
             var options = new ScanOptions(RootDirectory, ScanDirectory, gate, RootDirectory / Manifest.Policies.Exceptions, TrivyDbRepository, TrivyCache);
-            var stage = new ScanStage(new TrivyScanner(await Toolchain.ResolveAsync(ToolPins.Trivy, ct), TrivyCache),
-                new SkopeoExport(await Toolchain.ResolveAsync(ToolPins.Skopeo, ct)), options);
+            var stage = new ScanStage(new Trivy(await Toolchain.ResolveAsync(ToolPins.Trivy, ct), TrivyCache),
+                new Skopeo(await Toolchain.ResolveAsync(ToolPins.Skopeo, ct)), options);
             var scans = await stage.RunAsync(RecordedImages(), includeRepository: true, ct);
             Run.Set(Sections.Scan, scans.Record);
             foreach (var (scan, exception) in scans.Subjects.SelectMany(s => s.Decision.Excepted.Select(e => (s, e.Exception))).DistinctBy(x => (x.s.Subject, x.Exception.Line)))
@@ -55,8 +55,8 @@ partial class Build
         .Executes(async ct =>
         {
             await EnsureRegistryAsync(ct);
-            var stage = new SbomStage(new TrivyScanner(await Toolchain.ResolveAsync(ToolPins.Trivy, ct), TrivyCache),
-                new SkopeoExport(await Toolchain.ResolveAsync(ToolPins.Skopeo, ct)), RootDirectory, SbomDirectory);
+            var stage = new SbomStage(new Trivy(await Toolchain.ResolveAsync(ToolPins.Trivy, ct), TrivyCache),
+                new Skopeo(await Toolchain.ResolveAsync(ToolPins.Skopeo, ct)), RootDirectory, SbomDirectory);
             Run.Set(Sections.Sbom, await stage.RunAsync(RecordedImages(), ct));
         });
 }

@@ -15,6 +15,7 @@ public sealed record RegistryState(int Port, int? Pid, DateTimeOffset? StartedAt
 /// </summary>
 public sealed class EmbeddedRegistry(AbsolutePath directory)
 {
+    static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(15);
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public AbsolutePath Directory { get; } = directory;
@@ -76,16 +77,14 @@ public sealed class EmbeddedRegistry(AbsolutePath directory)
         File.WriteAllText(StateFile, JsonSerializer.Serialize(new RegistryState(port, pid, DateTimeOffset.UtcNow), Json));
         Log.Information("Started the embedded registry on 127.0.0.1:{Port} (pid {Pid}, storage {Storage})", port, pid, Storage);
 
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await AnswersAsync(endpoint, cancellation)) return endpoint;
-            if (!IsAlive(pid)) break;
-            await Task.Delay(100, cancellation);
-        }
+        // A registry that exited will never answer: stop looking at once.
+        var started = await Readiness.WaitAsync(async token => (Answers: await AnswersAsync(endpoint, token), Alive: IsAlive(pid)),
+            look => look.Answers || !look.Alive, StartDeadline, TimeSpan.FromMilliseconds(100), cancellation);
+        if (started.Answers) return endpoint;
         var why = File.Exists(LogFile) ? File.ReadLines(LogFile).LastOrDefault(l => l.Trim().Length > 0) : null;
         Stop();
-        throw new InvalidOperationException($"The embedded registry did not answer on http://127.0.0.1:{port}/v2/ within 15 s: {why ?? "no output"} (log: {LogFile}).");
+        throw new InvalidOperationException(
+            $"The embedded registry did not answer on http://127.0.0.1:{port}/v2/ within {StartDeadline.TotalSeconds:0} s: {why ?? "no output"} (log: {LogFile}).");
     }
 
     /// <summary>Stops the registry this run started, by its PID only.</summary>

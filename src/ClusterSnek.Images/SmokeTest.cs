@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ClusterSnek.Pipeline;
 using ClusterSnek.Tools;
 using Serilog;
 
@@ -44,18 +45,16 @@ public sealed class SmokeTest(Podman podman)
     static async Task<bool> WaitHealthyAsync(int port, string path, CancellationToken cancellation)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
-        var deadline = DateTime.UtcNow + HealthDeadline;
-        while (DateTime.UtcNow < deadline)
+        return await Readiness.WaitAsync(async token =>
         {
+            // Not listening yet, or too slow to answer (the client's 1 s timeout): not healthy yet.
             try
             {
-                using var response = await http.GetAsync($"http://127.0.0.1:{port}{path}", cancellation);
-                if (response.IsSuccessStatusCode) return true;
+                using var response = await http.GetAsync($"http://127.0.0.1:{port}{path}", token);
+                return response.IsSuccessStatusCode;
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
-            await Task.Delay(150, cancellation);
-        }
-        return false;
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
+        }, healthy => healthy, HealthDeadline, TimeSpan.FromMilliseconds(150), cancellation);
     }
 
     /// <summary>The uid of the container's main process as ps sees it from the host (no shell needed inside).</summary>

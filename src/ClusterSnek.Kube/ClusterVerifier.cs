@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ClusterSnek.Pipeline;
 using k8s;
 using k8s.Models;
 using Serilog;
@@ -16,15 +17,11 @@ public sealed class ClusterVerifier(IKubernetes client, ClusterRelease release)
     {
         var clock = Stopwatch.StartNew();
         var ns = release.Target.Namespace;
-        V1PodList pods;
-        while (true)
+        var pods = await Readiness.WaitAsync(token => client.CoreV1.ListNamespacedPodAsync(ns, cancellationToken: token), list =>
         {
-            pods = await client.CoreV1.ListNamespacedPodAsync(ns, cancellationToken: cancellation);
-            var live = ClusterChecks.LiveContainers(pods);
-            var settled = workloads.All(w => live.Count(c => c.Service == w.Service && c.Ready) >= w.Replicas * w.Containers.Count);
-            if (settled || live.Any(c => c.IsFatal) || clock.Elapsed > deadline) break;
-            await Task.Delay(TimeSpan.FromSeconds(1), cancellation);
-        }
+            var live = ClusterChecks.LiveContainers(list);
+            return workloads.All(w => live.Count(c => c.Service == w.Service && c.Ready) >= w.Replicas * w.Containers.Count) || live.Any(c => c.IsFatal);
+        }, deadline, TimeSpan.FromSeconds(1), cancellation);
         var containers = ClusterChecks.LiveContainers(pods);
         var checks = new List<VerificationCheck>(WorkloadChecks.Evaluate(workloads, containers, expected));
 

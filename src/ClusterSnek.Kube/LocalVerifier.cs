@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http;
+using ClusterSnek.Pipeline;
 using Serilog;
 
 namespace ClusterSnek.Kube;
@@ -18,17 +19,14 @@ public sealed class LocalVerifier(LocalRuntime runtime, HttpClient http)
         var release = runtime.CurrentRelease()!;
         var served = endpoints.Where(e => release.Workloads.Any(w => w.Service == e.Name)).ToList();
 
-        IReadOnlyList<LiveContainer> live;
-        Dictionary<string, ProbeResult> ready;
-        while (true)
+        var (live, ready) = await Readiness.WaitAsync(async token =>
         {
-            live = await runtime.ObserveAsync(release.Workloads, cancellation);
-            ready = new Dictionary<string, ProbeResult>();
-            foreach (var e in served) ready[e.Name] = await ProbeAsync(e.Port, e.ReadyPath, cancellation);
-            var settled = live.Count > 0 && live.All(c => c.State == "running") && ready.Values.All(r => r.Ok);
-            if (settled || live.Any(c => c.IsFatal) || clock.Elapsed > deadline) break;
-            await Task.Delay(TimeSpan.FromMilliseconds(400), cancellation);
-        }
+            var containers = await runtime.ObserveAsync(release.Workloads, token);
+            var answers = new Dictionary<string, ProbeResult>();
+            foreach (var e in served) answers[e.Name] = await ProbeAsync(e.Port, e.ReadyPath, token);
+            return (Live: containers, Ready: answers);
+        }, look => look.Live.Count > 0 && look.Live.All(c => c.State == "running") && look.Ready.Values.All(r => r.Ok) || look.Live.Any(c => c.IsFatal),
+            deadline, TimeSpan.FromMilliseconds(400), cancellation);
 
         var checks = new List<VerificationCheck>(WorkloadChecks.Evaluate(release.Workloads, live, expected));
         foreach (var e in served)

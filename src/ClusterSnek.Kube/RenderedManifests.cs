@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -31,7 +30,7 @@ public sealed class RenderedManifests
         foreach (var document in stream.Documents)
         {
             if (document.RootNode is YamlScalarNode { Value: null or "" }) continue;
-            if (ToJson(document.RootNode) is not JsonObject o || o["kind"] is null || o["metadata"]?["name"] is null)
+            if (YamlCoreSchema.ToJson(document.RootNode, origin) is not JsonObject o || o["kind"] is null || o["metadata"]?["name"] is null)
                 throw new InvalidOperationException($"{origin}:{document.RootNode.Start.Line}: a document without kind and metadata.name; render the chart with helm template.");
             documents.Add(o);
         }
@@ -124,26 +123,6 @@ public sealed class RenderedManifests
     };
 
     internal static string Digest(string text) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-
-    static JsonNode? ToJson(YamlNode node) => node switch
-    {
-        YamlMappingNode m => new JsonObject(m.Children.Select(kv => KeyValuePair.Create(((YamlScalarNode)kv.Key).Value ?? "", ToJson(kv.Value)))),
-        YamlSequenceNode s => new JsonArray(s.Children.Select(ToJson).ToArray()),
-        YamlScalarNode { Style: ScalarStyle.Plain } p => Plain(p.Value),
-        YamlScalarNode q => JsonValue.Create(q.Value ?? ""),
-        _ => null,
-    };
-
-    // YAML 1.2 core schema for unquoted scalars: null, booleans, integers, floats; the rest stays a string.
-    static JsonNode? Plain(string? v) => v switch
-    {
-        null or "" or "~" or "null" or "Null" or "NULL" => null,
-        "true" or "True" or "TRUE" => JsonValue.Create(true),
-        "false" or "False" or "FALSE" => JsonValue.Create(false),
-        _ when long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i) => JsonValue.Create(i),
-        _ when double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && v.Any(char.IsDigit) && !v.Contains(':') => JsonValue.Create(f),
-        _ => JsonValue.Create(v),
-    };
 }
 
 /// <summary>A workload of the release: its kind, name, the service it belongs to and its containers' images.</summary>
@@ -172,7 +151,8 @@ public sealed record LocalSecret(string Name, string Content)
     internal static LocalSecret Of(JsonObject secret)
     {
         var map = new JsonObject();
-        foreach (var (key, value) in secret["data"] as JsonObject ?? []) map[key] = value?.GetValue<string>() ?? "";
+        // A plain all-digit base64 value reads as a number; its text is the value all the same.
+        foreach (var (key, value) in secret["data"] as JsonObject ?? []) map[key] = value?.ToString() ?? "";
         foreach (var (key, value) in secret["stringData"] as JsonObject ?? [])
             map[key] = Convert.ToBase64String(Encoding.UTF8.GetBytes(value?.ToString() ?? ""));
         return new LocalSecret(RenderedManifests.NameOf(secret), map.ToJsonString());

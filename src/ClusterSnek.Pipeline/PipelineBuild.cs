@@ -40,7 +40,6 @@ public abstract class PipelineBuild
 
     public static AbsolutePath ArtifactsDirectory => RootDirectory / "artifacts";
     public static AbsolutePath ParametersFile => RootDirectory / ".nuke" / "parameters.json";
-    public static AbsolutePath SchemaFile => RootDirectory / ".nuke" / "build.schema.json";
 
     /// <summary>The record of this run, written to artifacts/pipeline.json.</summary>
     public RunRecord Run { get; private set; } = new();

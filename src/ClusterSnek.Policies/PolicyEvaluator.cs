@@ -1,9 +1,10 @@
 using System.Text.Json;
+using ClusterSnek.Tools;
 
 namespace ClusterSnek.Policies;
 
 /// <summary>Runs trivy's built-in Kubernetes checks and the project's Rego on a manifests file or folder, and classifies the findings.</summary>
-public sealed class PolicyEvaluator(TrivyConfigScan trivy, PolicyCatalog catalog, IReadOnlyList<string> allowedRegistries,
+public sealed class PolicyEvaluator(Trivy trivy, PolicyCatalog catalog, IReadOnlyList<string> allowedRegistries,
     IReadOnlyList<PolicyException> exceptions, string workDirectory)
 {
     /// <summary>Built-in checks that are wrong in the pinned trivy bundle. Listed in every result with the reason; never silently dropped.</summary>
@@ -15,6 +16,12 @@ public sealed class PolicyEvaluator(TrivyConfigScan trivy, PolicyCatalog catalog
     public async Task<PolicyResult> EvaluateAsync(string name, string manifests, bool placeholderDigests, CancellationToken cancellation = default)
     {
         var index = ManifestIndex.Build(manifests);
+        return Classify(name, await CheckAsync(name, manifests, cancellation), index, placeholderDigests);
+    }
+
+    /// <summary>Everything trivy reports on the manifests: built-in checks and the project's, passes included.</summary>
+    internal async Task<IReadOnlyList<TrivyCheck>> CheckAsync(string name, string manifests, CancellationToken cancellation = default)
+    {
         var work = Directory.CreateDirectory(Path.Combine(workDirectory, name)).FullName;
         var data = Directory.CreateDirectory(Path.Combine(work, "data")).FullName;
         await File.WriteAllTextAsync(Path.Combine(data, "clustersnek.json"),
@@ -27,8 +34,15 @@ public sealed class PolicyEvaluator(TrivyConfigScan trivy, PolicyCatalog catalog
             target = Directory.CreateDirectory(Path.Combine(work, "input")).FullName;
             File.Copy(manifests, Path.Combine(target, Path.GetFileName(manifests)), overwrite: true);
         }
-        var json = await trivy.RunAsync(target, catalog.RegoDirectory, data, Path.Combine(work, "trivy.json"), cancellation);
-        return Classify(name, TrivyReport.Parse(json), index, placeholderDigests);
+        var output = Path.Combine(work, "trivy.json");
+        await trivy.ConfigAsync(s => s with
+        {
+            Target = target, Output = output, IncludeNonFailures = true, Namespaces = ["user"],
+            CheckDirectories = [catalog.RegoDirectory], DataDirectories = [data],
+            // Each run gets its own cache: a config scan caches nothing worth sharing, and a shared one is locked by the other runs.
+            CacheDirectory = Path.Combine(work, "trivy-cache"), Timeout = TimeSpan.FromMinutes(5),
+        }, cancellation);
+        return TrivyReport.Parse(await File.ReadAllTextAsync(output, cancellation));
     }
 
     internal PolicyResult Classify(string name, IReadOnlyList<TrivyCheck> checks, ManifestIndex index, bool placeholderDigests)

@@ -53,7 +53,6 @@ public sealed partial record ImageReference
         return host is "localhost" or "[::1]" || host.StartsWith("127.", StringComparison.Ordinal);
     }
 
-    public ImageReference WithDigest(Digest digest) => new(Registry, Repository, Tag, digest);
     public ImageReference WithTag(string tag) => new(Registry, Repository, tag, null);
     public ImageReference ByDigest(Digest digest) => new(Registry, Repository, null, digest);
 

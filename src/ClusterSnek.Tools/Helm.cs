@@ -10,7 +10,6 @@ public sealed record HelmTemplateSettings
     public IReadOnlyDictionary<string, string> SetValues { get; init; } = new Dictionary<string, string>();
     public string? KubeVersion { get; init; }
 
-    public HelmTemplateSettings AddValuesFile(string file) => this with { ValuesFiles = [.. ValuesFiles, file] };
     public HelmTemplateSettings Set(string key, string value) => this with { SetValues = new Dictionary<string, string>(SetValues) { [key] = value } };
 }
 

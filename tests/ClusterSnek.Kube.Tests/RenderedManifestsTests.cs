@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
 namespace ClusterSnek.Kube.Tests;
 
 /// <summary>The rendered release as the local runtime gets it.</summary>
@@ -31,5 +34,77 @@ public sealed class RenderedManifestsTests
         var error = Assert.Throws<InvalidOperationException>(() => RenderedManifests.Parse("---\nkind: ConfigMap\nmetadata: {name: a}\n---\nmetadata: {name: b}\n", "rendered.yaml"));
 
         Assert.Equal("rendered.yaml:5: a document without kind and metadata.name; render the chart with helm template.", error.Message);
+    }
+
+    static JsonNode? Value(string yaml) =>
+        RenderedManifests.Parse($"kind: ConfigMap\nmetadata:\n  name: c\nvalue: {yaml}\n", "test").Documents[0]["value"];
+
+    [Fact]
+    public void A_plain_1_10_stays_1_10_instead_of_becoming_1_1()
+    {
+        var version = Value("1.10")!;
+        Assert.Equal(JsonValueKind.Number, version.GetValueKind());
+        Assert.Equal("1.10", version.ToJsonString());
+    }
+
+    [Fact]
+    public void A_quoted_number_is_a_string()
+    {
+        Assert.Equal("\"1.10\"", Value("\"1.10\"")!.ToJsonString());
+        Assert.Equal("\"1.10\"", Value("'1.10'")!.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("on")]
+    [InlineData("yes")]
+    [InlineData("off")]
+    [InlineData("No")]
+    [InlineData("y")]
+    public void YAML_1_1_booleans_are_strings_in_YAML_1_2(string plain) =>
+        Assert.Equal(JsonValue.Create(plain).ToJsonString(), Value(plain)!.ToJsonString());
+
+    [Theory]
+    [InlineData("true", "true")]
+    [InlineData("False", "false")]
+    [InlineData("0o17", "15")]
+    [InlineData("0x1F", "31")]
+    [InlineData("017", "17")]
+    [InlineData("+12", "12")]
+    [InlineData("-3", "-3")]
+    [InlineData(".5", "0.5")]
+    [InlineData("1.", "1.0")]
+    [InlineData("1e3", "1e3")]
+    [InlineData("12345678901234567890123", "12345678901234567890123")]
+    [InlineData("1.2.3", "\"1.2.3\"")]
+    [InlineData("0o19", "\"0o19\"")]
+    [InlineData("e5", "\"e5\"")]
+    [InlineData("12:30", "\"12:30\"")]
+    public void Plain_scalars_are_typed_by_the_YAML_1_2_core_schema(string plain, string json) =>
+        Assert.Equal(json, Value(plain)!.ToJsonString());
+
+    [Theory]
+    [InlineData("~")]
+    [InlineData("null")]
+    [InlineData("NULL")]
+    [InlineData("")]
+    public void Null_forms_are_null(string plain) => Assert.Null(Value(plain));
+
+    [Fact]
+    public void An_explicit_string_tag_keeps_a_number_a_string() => Assert.Equal("\"1.10\"", Value("!!str 1.10")!.ToJsonString());
+
+    [Fact]
+    public void Infinity_is_refused_with_its_line_because_JSON_cannot_hold_it()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Value(".inf"));
+        Assert.Equal("test:4: .inf is a float JSON cannot hold (kubectl refuses it too); quote it if it is meant as text.", error.Message);
+    }
+
+    [Fact]
+    public void The_local_runtime_gets_numbers_with_their_text()
+    {
+        var yaml = "kind: ConfigMap\nmetadata:\n  name: versions\ndata:\n  chart: \"1.10\"\nbinaryData: {}\nimmutable: false\nextra:\n  ratio: 1.10\n";
+        var text = RenderedManifests.Parse(yaml, "test").ForLocalRuntime().Text;
+        Assert.Contains("\"chart\": \"1.10\"", text, StringComparison.Ordinal);
+        Assert.Contains("\"ratio\": 1.10", text, StringComparison.Ordinal);
     }
 }

@@ -1,4 +1,5 @@
 using ClusterSnek.Stack;
+using ClusterSnek.Tools;
 
 namespace ClusterSnek.Policies.Tests;
 
@@ -22,19 +23,17 @@ public sealed class FixtureScan
 
     public static PolicyEvaluator Evaluator(string work, PolicyCatalog? catalog = null, IReadOnlyList<PolicyException>? exceptions = null)
     {
-        var trivy = new TrivyConfigScan(Repo.TrivyAsync().GetAwaiter().GetResult());
+        var trivy = TrivyAsync().GetAwaiter().GetResult();
         var registries = ManifestReader.Load(Repo.Root / StackManifest.FileName).Policies.AllowedRegistries;
         return new PolicyEvaluator(trivy, catalog ?? Catalog, registries, exceptions ?? [], work);
     }
 
+    static async Task<Trivy> TrivyAsync() => new(await Repo.TrivyAsync(), Path.Combine(Repo.TempDirectory(), "trivy-cache"));
+
     static async Task<FixtureScan> RunAsync(string folder)
     {
-        var work = Repo.TempDirectory();
-        var trivy = new TrivyConfigScan(await Repo.TrivyAsync());
-        var data = Directory.CreateDirectory(Path.Combine(work, "data")).FullName;
-        await File.WriteAllTextAsync(Path.Combine(data, "clustersnek.json"), """{"clustersnek": {"allowedRegistries": ["127.0.0.1", "localhost", "ghcr.io"]}}""");
-        var json = await trivy.RunAsync(folder, Catalog.RegoDirectory, data, Path.Combine(work, "trivy.json"));
-        var raw = TrivyReport.Parse(json);
+        var evaluator = new PolicyEvaluator(await TrivyAsync(), Catalog, ["127.0.0.1", "localhost", "ghcr.io"], [], Repo.TempDirectory());
+        var raw = await evaluator.CheckAsync("fixtures", folder);
         var checks = raw.Where(c => c.IsProject).Select(c => (c.Id, c.Status, TrivyReport.SplitMessage(c).Resource ?? c.File)).ToList();
         return new FixtureScan { Checks = checks, Raw = raw, Index = ManifestIndex.Build(folder) };
     }

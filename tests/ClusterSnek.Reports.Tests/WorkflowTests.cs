@@ -140,6 +140,23 @@ public sealed partial class WorkflowTests
         Assert.Contains("Deploy is not a target of this build", e.Message);
     }
 
+    [Fact]
+    public void Values_with_yaml_syntax_in_them_read_back_as_the_same_strings()
+    {
+        string[] tricky = ["--message", "key: value # not a comment, 'single' and \"double\" quotes", "--note", "first line\nsecond: line"];
+        var w = new GitHubWorkflowAttribute("tricky: #1") { InvokedTargets = ["Compile"], Arguments = tricky, RunsOn = "yes" };
+        var root = Parse(WorkflowGenerator.Generate(w, TargetDeclaration.Of(new SplitBuild()), []).Yaml);
+
+        Assert.Equal("tricky: #1", Scalar(root, "name"));
+        var job = Map(root, "jobs", "pipeline");
+        var run = Steps(job).Single(s => Scalar(s, "run") is not null);
+        Assert.Equal("./build.sh Compile " + string.Join(' ', tricky), Scalar(run, "run"));
+        // "yes" is a boolean to a YAML 1.1 reader: it must be written quoted to stay the string it is.
+        var runsOn = (YamlScalarNode)job.Children[new YamlScalarNode("runs-on")];
+        Assert.Equal("yes", runsOn.Value);
+        Assert.NotEqual(YamlDotNet.Core.ScalarStyle.Plain, runsOn.Style);
+    }
+
     [GeneratedRegex(@"uses: [A-Za-z0-9-]+/[A-Za-z0-9-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")]
     private static partial Regex PinnedUse();
 }

@@ -1,5 +1,4 @@
 using ClusterSnek.Pipeline;
-using ClusterSnek.Supply.Scanning;
 using ClusterSnek.Tools;
 
 namespace ClusterSnek.Supply.Tests;
@@ -18,8 +17,8 @@ public static class RealTools
         throw new InvalidOperationException("ClusterSnek.sln not found above the test binaries.");
     }
 
-    public static async Task<TrivyScanner> TrivyAsync() => new(await Chain.ResolveAsync(ToolPins.Trivy), TrivyCache);
-    public static async Task<SkopeoExport> SkopeoAsync() => new(await Chain.ResolveAsync(ToolPins.Skopeo));
+    public static async Task<Trivy> TrivyAsync() => new(await Chain.ResolveAsync(ToolPins.Trivy), TrivyCache);
+    public static async Task<Skopeo> SkopeoAsync() => new(await Chain.ResolveAsync(ToolPins.Skopeo));
 
     /// <summary>A fake GitHub token built at run time, so this source file itself holds no secret-shaped text.</summary>
     public static string FakeToken { get; } = "ghp" + "_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5";

@@ -1,51 +1,35 @@
-using System.Text.RegularExpressions;
+using Microsoft.Extensions.FileSystemGlobbing;
+using Microsoft.Extensions.FileSystemGlobbing.Abstractions;
 
 namespace ClusterSnek.Pipeline;
 
-/// <summary>Expands root-relative globs (<c>**</c>, <c>*</c>, <c>?</c>) into files, never entering build output or VCS folders.</summary>
+/// <summary>
+/// Expands root-relative globs (<c>**</c>, <c>*</c>; a folder means every file under it) into files, case-sensitively,
+/// never entering build output or VCS folders. Dot-folders (.nuke, .github) are matched like any other.
+/// </summary>
 public static class Glob
 {
-    static readonly HashSet<string> Ignored = ["bin", "obj", ".git", "node_modules", ".vs", ".idea"];
+    static readonly string[] Ignored = ["bin", "obj", ".git", "node_modules", ".vs", ".idea"];
 
+    /// <summary>The matching files, relative to <paramref name="root"/> with '/' separators, sorted ordinally (the cache hashes them in this order).</summary>
     public static IReadOnlyList<string> Files(AbsolutePath root, IEnumerable<string> globs)
     {
-        var result = new SortedSet<string>(StringComparer.Ordinal);
+        var matcher = new Matcher(StringComparison.Ordinal);
+        var named = new List<string>();
+        var patterns = 0;
         foreach (var glob in globs)
         {
             var normalized = glob.Replace('\\', '/').TrimStart('/');
-            var parts = normalized.Split('/');
-            var fixedParts = parts.TakeWhile(p => p.IndexOfAny(['*', '?']) < 0).ToArray();
-            var baseDir = Path.Combine([root.Value, .. fixedParts]);
-            if (fixedParts.Length == parts.Length)
-            {
-                if (File.Exists(baseDir)) result.Add(normalized);
-                else if (Directory.Exists(baseDir)) Walk(root, baseDir, null, result);
-                continue;
-            }
-            Walk(root, baseDir, ToRegex(normalized), result);
+            if (normalized.Contains('?', StringComparison.Ordinal))
+                throw new ArgumentException($"Input glob '{glob}': '?' is not supported; use '*' (any characters but '/') or '**' (any folders).", nameof(globs));
+            var literal = !normalized.Contains('*', StringComparison.Ordinal);
+            // A file named outright is taken as it is, even inside an ignored folder; a folder named outright means all of it.
+            if (literal && File.Exists(Path.Combine(root.Value, normalized))) { named.Add(normalized); continue; }
+            matcher.AddInclude(literal ? normalized.TrimEnd('/') + "/**" : normalized);
+            patterns++;
         }
-        return result.ToList();
-    }
-
-    static void Walk(AbsolutePath root, string dir, Regex? pattern, SortedSet<string> result)
-    {
-        if (!Directory.Exists(dir)) return;
-        foreach (var file in Directory.EnumerateFiles(dir))
-        {
-            var rel = Path.GetRelativePath(root, file).Replace('\\', '/');
-            if (pattern is null || pattern.IsMatch(rel)) result.Add(rel);
-        }
-        foreach (var sub in Directory.EnumerateDirectories(dir))
-            if (!Ignored.Contains(Path.GetFileName(sub))) Walk(root, sub, pattern, result);
-    }
-
-    internal static Regex ToRegex(string glob)
-    {
-        var rx = Regex.Escape(glob)
-            .Replace(@"\*\*/", "(?:.*/)?", StringComparison.Ordinal)
-            .Replace(@"\*\*", ".*", StringComparison.Ordinal)
-            .Replace(@"\*", "[^/]*", StringComparison.Ordinal)
-            .Replace(@"\?", "[^/]", StringComparison.Ordinal);
-        return new Regex("^" + rx + "$", RegexOptions.CultureInvariant);
+        foreach (var folder in Ignored) matcher.AddExclude($"**/{folder}/**");
+        var matched = patterns == 0 ? [] : matcher.Execute(new DirectoryInfoWrapper(new DirectoryInfo(root.Value))).Files.Select(f => f.Path.Replace('\\', '/'));
+        return named.Concat(matched).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
     }
 }

@@ -8,7 +8,8 @@ public static class PinnedActions
 {
     public sealed record Pin(string Action, string Sha, string Tag)
     {
-        public string Uses => $"{Action}@{Sha} # {Tag}";
+        /// <summary>What <c>uses:</c> names (the tag goes beside it as a comment).</summary>
+        public string Reference => $"{Action}@{Sha}";
     }
 
     public static readonly Pin Checkout = new("actions/checkout", "3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1");

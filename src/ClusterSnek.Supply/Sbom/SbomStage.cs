@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ClusterSnek.Pipeline;
 using ClusterSnek.Supply.Scanning;
+using ClusterSnek.Tools;
 using Serilog;
 
 namespace ClusterSnek.Supply.Sbom;
@@ -9,7 +10,7 @@ namespace ClusterSnek.Supply.Sbom;
 /// The Sbom stage: a CycloneDX 1.5 JSON SBOM per image from Trivy (OS packages and .NET packages), validated against the
 /// vendored schema, counted; the result is pipeline.json's sbom section.
 /// </summary>
-public sealed class SbomStage(TrivyScanner trivy, SkopeoExport skopeo, AbsolutePath root, AbsolutePath output)
+public sealed class SbomStage(Trivy trivy, Skopeo skopeo, AbsolutePath root, AbsolutePath output)
 {
     public static string FileFor(AbsolutePath output, ImageEntry image) => output / (image.FileName + ".cdx.json");
 
@@ -31,7 +32,7 @@ public sealed class SbomStage(TrivyScanner trivy, SkopeoExport skopeo, AbsoluteP
         var file = FileFor(output, entry);
         try
         {
-            await skopeo.ExportDockerArchiveAsync(image, archive, cancellation);
+            await skopeo.ExportDockerArchiveAsync(image.ToString(), archive, tlsVerify: !image.IsLoopback, cancellation);
             await trivy.SbomAsync(archive, file, cancellation);
         }
         finally { if (File.Exists(archive)) File.Delete(archive); }

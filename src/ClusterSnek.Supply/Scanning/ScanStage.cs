@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ClusterSnek.Pipeline;
+using ClusterSnek.Tools;
 using Serilog;
 
 namespace ClusterSnek.Supply.Scanning;
@@ -34,9 +35,15 @@ public sealed record ScanRun(IReadOnlyList<SubjectScan> Subjects, ScanRecord Rec
 /// a vulnerability scan; the repository gets trivy config and a secret scan. The gate decides per subject; the stage fails
 /// when any subject fails (<see cref="ScanRun.EnsurePassed"/>), after writing and recording every report.
 /// </summary>
-public sealed class ScanStage(TrivyScanner trivy, SkopeoExport skopeo, ScanOptions options)
+public sealed class ScanStage(Trivy trivy, Skopeo skopeo, ScanOptions options)
 {
     public const string RepositorySubject = "repository";
+
+    /// <summary>Folders never scanned in the repository: build output, installed tools, run artifacts.</summary>
+    public static readonly IReadOnlyList<string> SkippedDirectories = [".git", ".nuke", "artifacts", "**/bin", "**/obj", "**/node_modules"];
+
+    // The policy fixtures are insecure on purpose (each policy's must-fail manifest); they are not deployable config.
+    static readonly IReadOnlyList<string> ConfigSkippedDirectories = [.. SkippedDirectories, "policies/tests"];
 
     public async Task<ScanRun> RunAsync(IReadOnlyList<ImageEntry> images, bool includeRepository, CancellationToken cancellation = default)
     {
@@ -63,9 +70,9 @@ public sealed class ScanStage(TrivyScanner trivy, SkopeoExport skopeo, ScanOptio
         var archive = work / (entry.FileName + ".docker.tar");
         try
         {
-            await skopeo.ExportDockerArchiveAsync(image, archive, cancellation);
+            await skopeo.ExportDockerArchiveAsync(image.ToString(), archive, tlsVerify: !image.IsLoopback, cancellation);
             var secretsFile = work / (entry.FileName + ".secrets.json");
-            var secrets = await trivy.ImageAsync(archive, "secret", secretsFile, null, cancellation);
+            var secrets = await trivy.ScanImageAsync(archive, secretsFile, s => s with { Scanners = ["secret"] }, cancellation);
             if (!secrets.Succeeded || !File.Exists(secretsFile))
                 throw new ScanFailedException($"{entry.Service}: trivy image --scanners secret failed (exit {secrets.ExitCode}) {secrets.LastErrorLine}; the archive {archive.Name} must be a docker-archive.");
             var findings = TrivyReport.Parse(await File.ReadAllTextAsync(secretsFile, cancellation), secretsFile).ToList();
@@ -84,7 +91,7 @@ public sealed class ScanStage(TrivyScanner trivy, SkopeoExport skopeo, ScanOptio
     {
         var output = work / (entry.FileName + ".vulnerabilities.json");
         var hadDatabase = File.Exists(Path.Combine(options.CacheDirectory, "db", "trivy.db"));
-        var result = await trivy.ImageAsync(archive, "vuln", output, options.DbRepository, cancellation);
+        var result = await trivy.ScanImageAsync(archive, output, s => s with { Scanners = ["vuln"], DbRepository = options.DbRepository }, cancellation);
         if (result.Succeeded && File.Exists(output))
             return (VulnerabilityScanStatus.Done, TrivyReport.Parse(await File.ReadAllTextAsync(output, cancellation), output));
         if (hadDatabase)
@@ -99,8 +106,8 @@ public sealed class ScanStage(TrivyScanner trivy, SkopeoExport skopeo, ScanOptio
         var work = (options.Output / "work").CreateDirectory();
         var secretsFile = work / "repository.secrets.json";
         var configFile = work / "repository.config.json";
-        await trivy.SecretsInRepositoryAsync(options.Root, secretsFile, cancellation);
-        await trivy.ConfigAsync(options.Root, configFile, cancellation);
+        await trivy.SecretScanAsync(options.Root, secretsFile, SkippedDirectories, cancellation);
+        await trivy.ConfigAsync(s => s with { Target = options.Root, Output = configFile, SkipDirectories = ConfigSkippedDirectories }, cancellation);
         var findings = TrivyReport.Parse(await File.ReadAllTextAsync(secretsFile, cancellation), secretsFile)
             .Concat(TrivyReport.Parse(await File.ReadAllTextAsync(configFile, cancellation), configFile)).ToList();
         // The repository has no packages to match; vulnerabilities are the images' part.

@@ -23,6 +23,9 @@ public sealed class ToolFailedException(ToolResult result, string message) : Exc
     public ToolResult Result { get; } = result;
 }
 
+/// <summary>An input a tool cannot read, refused before the call (the tool itself would fail without saying why).</summary>
+public sealed class ToolInputException(string message) : Exception(message);
+
 /// <summary>Options of one call besides its arguments.</summary>
 public sealed record ToolCallOptions
 {
