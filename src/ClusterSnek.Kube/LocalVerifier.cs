@@ -40,7 +40,12 @@ public sealed class LocalVerifier(LocalRuntime runtime, HttpClient http)
         }
         if (chain is not null && served.FirstOrDefault(e => e.Name == chain.Service) is { } entry)
         {
-            var answer = await ProbeAsync(entry.Port, chain.Path, cancellation);
+            // The first call through four cold services can outlast one probe on a busy machine: when every service is ready,
+            // the chain gets the rest of the deadline (at least 15 s) and a longer per-call timeout before it counts as failed.
+            var allReady = ready.Values.All(r => r.Ok);
+            var window = allReady ? TimeSpan.FromTicks(Math.Max((deadline - clock.Elapsed).Ticks, TimeSpan.FromSeconds(15).Ticks)) : TimeSpan.Zero;
+            var answer = await Readiness.WaitAsync(token => ProbeAsync(entry.Port, chain.Path, token, TimeSpan.FromSeconds(10)), a => a.Ok,
+                window, TimeSpan.FromSeconds(1), cancellation);
             checks.Add(answer.Ok ? VerificationCheck.Pass("chain", chain.Service, answer.Evidence) : VerificationCheck.Fail("chain", chain.Service, answer.Evidence));
         }
         else if (chain is not null)
@@ -63,13 +68,13 @@ public sealed class LocalVerifier(LocalRuntime runtime, HttpClient http)
 
     sealed record ProbeResult(bool Ok, string Evidence, string? Body = null);
 
-    async Task<ProbeResult> ProbeAsync(int port, string path, CancellationToken cancellation)
+    async Task<ProbeResult> ProbeAsync(int port, string path, CancellationToken cancellation, TimeSpan? timeoutAfter = null)
     {
         var url = $"http://127.0.0.1:{port}{path}";
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            timeout.CancelAfter(TimeSpan.FromSeconds(3));
+            timeout.CancelAfter(timeoutAfter ?? TimeSpan.FromSeconds(3));
             using var response = await http.GetAsync(new Uri(url), timeout.Token);
             var body = (await response.Content.ReadAsStringAsync(timeout.Token)).Trim();
             var shown = body.Length > 120 ? body[..120] + "…" : body;

@@ -5,6 +5,9 @@ namespace ClusterSnek.Kube;
 /// <summary>Reads one element of <c>podman container inspect</c> as a <see cref="LiveContainer"/>: live state and security, not the chart's intent.</summary>
 public static class PodmanInspect
 {
+    static long MemoryLimit(JsonElement c) =>
+        c.TryGetProperty("HostConfig", out var host) && host.TryGetProperty("Memory", out var memory) && memory.TryGetInt64(out var bytes) ? bytes : 0;
+
     public static LiveContainer ToLiveContainer(string service, string pod, JsonElement c)
     {
         var state = c.GetProperty("State");
@@ -16,7 +19,8 @@ public static class PodmanInspect
         string? reason = status switch
         {
             "running" => null,
-            _ when oom => "OOMKilled",
+            // podman does not always set OOMKilled; a SIGKILL (137) under a memory limit is the kernel's OOM killer.
+            _ when oom || exit == 137 && MemoryLimit(c) > 0 => "OOMKilled",
             "exited" or "stopped" => "CrashLoopBackOff",
             "created" or "configured" => "ContainerCreating",
             _ => status,

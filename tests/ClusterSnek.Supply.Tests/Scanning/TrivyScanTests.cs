@@ -50,7 +50,7 @@ public sealed class TrivyScanTests(RegistryFixture registry) : IDisposable
         Assert.DoesNotContain("backend:", e.Message, StringComparison.Ordinal);
         var findings = Report(root, "repository")["findings"]!.AsArray();
         Assert.Contains(findings, f => f!["id"]!.GetValue<string>() == "github-pat" && f["target"]!.GetValue<string>() == "deploy/settings.env");
-        Assert.Contains(findings, f => f!["kind"]!.GetValue<string>() == "Misconfiguration" && f["target"]!.GetValue<string>() == "deploy/pod.yaml");
+        Assert.Contains(findings, f => f!["kind"]!.GetValue<string>() == "misconfiguration" && f["target"]!.GetValue<string>() == "deploy/pod.yaml");
     }
 
     [Fact]
