@@ -51,9 +51,9 @@ public sealed class RecordedReleaseTests(LocalRuntimeFixture fixture) : IClassFi
 
         var html = ReportRenderer.RenderHtml(document);
         Assert.DoesNotMatch(@">\s*unknown\s*<", html);
-        foreach (var check in verification.Checks) Assert.Contains(System.Net.WebUtility.HtmlEncode(check.Evidence), html);
+        foreach (var check in verification.Checks) Assert.Contains(System.Text.Encodings.Web.HtmlEncoder.Default.Encode(check.Evidence), html);
         Assert.Contains("not checked", html);
-        Assert.Contains(System.Net.WebUtility.HtmlEncode(verification.Diagnosis[0].Cause), html);
+        Assert.Contains(System.Text.Encodings.Web.HtmlEncoder.Default.Encode(verification.Diagnosis[0].Cause), html);
         Assert.Contains("revision 1", html);
         Assert.Equal(Verdict.Blocked, Verdict.Of(document).State);
 

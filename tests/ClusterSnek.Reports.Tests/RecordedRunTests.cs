@@ -3,19 +3,57 @@ using ClusterSnek.Record;
 namespace ClusterSnek.Reports.Tests;
 
 /// <summary>
-/// The report on what the writers really write: Fixtures/pipeline.recorded.json is artifacts/pipeline.json of a real run,
-/// committed on purpose (re-record it when a writer changes). Skipped, with the reason, until it is committed.
+/// The report on what the writers really write: Fixtures/pipeline.recorded.json (a verified Deploy) and
+/// pipeline.rolled-back.json (a Deploy whose Verify failed and rolled back) are real runs' own records, copied by
+/// <c>./build.sh RecordFixtures</c> and committed on purpose; re-record them when a writer changes, never edit them.
 /// </summary>
 public sealed class RecordedRunTests
 {
-    static readonly string File = Path.Combine(AppContext.BaseDirectory, "Fixtures", "pipeline.recorded.json");
+    static readonly string File = Fixture("pipeline.recorded.json");
 
-    static PipelineDocument Recorded()
+    static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+
+    static PipelineDocument Recorded() => PipelineDocument.Read(File);
+
+    // Loaded once: the validator registers a schema by its $id and refuses to register it twice in a process.
+    static readonly Lazy<Json.Schema.JsonSchema> Schema = new(() =>
+        Json.Schema.JsonSchema.FromText(System.IO.File.ReadAllText(Repo.Root / PipelineSchema.RelativePath)));
+
+    static PipelineDocument RolledBack() => PipelineDocument.Read(Fixture("pipeline.rolled-back.json"));
+
+    [Theory]
+    [InlineData("pipeline.recorded.json")]
+    [InlineData("pipeline.rolled-back.json")]
+    public void A_recorded_run_validates_against_the_generated_schema_with_an_independent_validator(string name)
     {
-        if (!System.IO.File.Exists(File))
-            Assert.Skip("Fixtures/pipeline.recorded.json is not committed yet: run ./build.sh Deploy, copy artifacts/pipeline.json " +
-                "to tests/ClusterSnek.Reports.Tests/Fixtures/pipeline.recorded.json and commit it.");
-        return PipelineDocument.Read(File);
+        var schema = Schema.Value;
+        using var json = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(Fixture(name)));
+        var result = schema.Evaluate(json.RootElement, new Json.Schema.EvaluationOptions { OutputFormat = Json.Schema.OutputFormat.List });
+        Assert.True(result.IsValid, string.Join("; ", (result.Details ?? []).Where(d => d.Errors is not null)
+            .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}")).Take(5)));
+    }
+
+    [Fact]
+    public void A_recorded_rollback_shows_the_failed_checks_the_diagnosis_and_the_rollback_and_fails_the_GitHub_deployment()
+    {
+        var doc = RolledBack();
+        var verification = doc.Verification!;
+        Assert.False(verification.Passed);
+        var rollback = Assert.IsType<RollbackRecord>(verification.Rollback);
+        var html = ReportRenderer.RenderHtml(doc, Documents.Now);
+        var markdown = ReportRenderer.RenderMarkdown(doc, Documents.Now);
+
+        foreach (var failed in verification.Checks.Where(c => c.Outcome == CheckOutcome.Failed))
+            Assert.Contains($"| {failed.Check} | {failed.Subject} | {ReportTests.Outcome(failed.Outcome)} |", markdown);
+        Assert.Contains(System.Text.Encodings.Web.HtmlEncoder.Default.Encode(verification.Diagnosis[0].Cause), html);
+        Assert.Contains($"revision {rollback.FromRevision}", html);
+        Assert.Contains($"revision {rollback.ToRevision}", html);
+        Assert.DoesNotContain(">unknown<", html, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(Verdict.Blocked, Verdict.Of(doc).State);
+
+        var context = new GitHub.GitHubContext("octocat", "app", doc.Run.Commit!, null, "https://github.com/octocat/app/actions/runs/1", "https://api.github.com");
+        var deployment = Assert.Single(GitHub.GitHubPlanner.Plan(context, doc, markdown, []).OfType<GitHub.CreateDeployment>());
+        Assert.Equal(Octokit.DeploymentState.Failure, deployment.State);
     }
 
     [Fact]
@@ -25,7 +63,8 @@ public sealed class RecordedRunTests
         var html = ReportRenderer.RenderHtml(doc, Documents.Now);
         var markdown = ReportRenderer.RenderMarkdown(doc, Documents.Now);
 
-        var checks = doc.Verification?.Checks ?? [];
+        var checks = doc.Verification!.Checks;
+        Assert.NotEmpty(checks);
         var rows = ReportTests.CheckRows(ReportTests.Section(html, "deployment"));
         Assert.Equal(checks.Select(c => (c.Check, c.Subject, ReportTests.Outcome(c.Outcome))), rows);
         foreach (var c in checks)
