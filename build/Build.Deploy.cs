@@ -14,10 +14,10 @@ partial class Build
     [Parameter("Leave a release that fails Deploy or Verify as it is instead of rolling back")]
     public bool NoRollback { get; set; }
 
-    [Parameter("Seconds Deploy and Verify wait for the release to be ready")]
+    [Parameter("Seconds Deploy and Verify wait for the release to be ready", Minimum = 1)]
     public int Timeout { get; set; } = 120;
 
-    [Parameter("Revision Rollback returns to (default: the previous good one)")]
+    [Parameter("Revision Rollback returns to (default: the previous good one)", Minimum = 1)]
     public int Revision { get; set; }
 
     [Parameter("Path of the end-to-end call on the entry service (frontend → backend → ai-agent → mcp-server)")]

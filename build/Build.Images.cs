@@ -14,7 +14,7 @@ partial class Build
     [Parameter("Password or token for --registry"), Secret]
     public string? RegistryPassword { get; set; }
 
-    [Parameter("Port of the embedded registry (default: the remembered one, else clustersnek.yaml's preferredPort, else any free port)")]
+    [Parameter("Port of the embedded registry (default: the remembered one, else clustersnek.yaml's preferredPort, else any free port)", Minimum = 1, Maximum = 65535)]
     public int RegistryPort { get; set; }
 
     [Parameter("Leave the embedded registry running after the run (inspect it with skopeo; the next run reuses it)")]
