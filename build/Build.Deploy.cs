@@ -123,12 +123,18 @@ partial class Build
         if (!File.Exists(chart / "Chart.yaml"))
             throw new InvalidOperationException($"{Manifest.Chart.Path}/Chart.yaml not found: clustersnek.yaml chart.path must point at the umbrella chart.");
         var runValues = DeployInputs.WriteRunValues(ReleaseDirectory / "run-values.yaml", images, localRuntime: KubeContext is null);
-        var yaml = await new Helm(await Toolchain.ResolveAsync(ToolPins.Helm, ct)).TemplateAsync(s => s with
+        var helm = new Helm(await Toolchain.ResolveAsync(ToolPins.Helm, ct));
+        string yaml;
+        try
         {
-            Release = Manifest.Chart.Release, Chart = chart, Namespace = DeployEnvironment.Namespace,
-            // The run's digests come last: no values file can swap an image for one that was not verified.
-            ValuesFiles = [RootDirectory / DeployEnvironment.ValuesFile, .. UserValuesFiles, runValues],
-        }, ct);
+            yaml = await helm.TemplateAsync(s => s with
+            {
+                Release = Manifest.Chart.Release, Chart = chart, Namespace = DeployEnvironment.Namespace,
+                // The run's digests come last: no values file can swap an image for one that was not verified.
+                ValuesFiles = [RootDirectory / DeployEnvironment.ValuesFile, .. UserValuesFiles, runValues],
+            }, ct);
+        }
+        catch (ToolFailedException e) { throw new ClusterSnek.Charts.ChartInputException($"helm template {Manifest.Chart.Path}: {ClusterSnek.Charts.HelmFailure.Describe(e.Result)}"); }
         return RenderedManifests.Parse(yaml, $"helm template {Manifest.Chart.Path}");
     }
 
