@@ -134,7 +134,11 @@ partial class Build
                 ValuesFiles = [RootDirectory / DeployEnvironment.ValuesFile, .. UserValuesFiles, runValues],
             }, ct);
         }
-        catch (ToolFailedException e) { throw new ClusterSnek.Charts.ChartInputException($"helm template {Manifest.Chart.Path}: {ClusterSnek.Charts.HelmFailure.Describe(e.Result)}"); }
+        catch (ToolFailedException e)
+        {
+            var reason = ClusterSnek.Charts.HelmFailure.Describe(e.Result);
+            throw new ClusterSnek.Charts.ChartInputException($"helm template {Manifest.Chart.Path}: {reason}");
+        }
         return RenderedManifests.Parse(yaml, $"helm template {Manifest.Chart.Path}");
     }
 

@@ -38,7 +38,7 @@ partial class Build : PipelineBuild
         ["helm"] = HelmPath?.Value, ["kubectl"] = KubectlPath?.Value, ["trivy"] = TrivyPath?.Value,
     });
 
-    /// <summary>clustersnek.yaml reads and names --env (a ManifestException is a usage error: one line, exit 2), under --plan too.</summary>
+    /// <summary>clustersnek.yaml reads and names --env, under --plan too (a ManifestException is a usage error, exit 2).</summary>
     protected override void OnParametersBound() => Manifest.Environment(Env);
 }
 

@@ -48,7 +48,8 @@ public static partial class HelmFailure
     /// <summary>A nil pointer in a template means a value it reads is not set: say which one, and the two ways out.</summary>
     static string Explain(string entry) =>
         NilPointer().Match(entry) is { Success: true } m
-            ? $"{entry} ({m.Groups["parent"].Value} is not set: give it a value in the values file, or guard the template with 'with' or 'default')"
+            ? $"{entry} ({m.Groups["parent"].Value} is not set: give it a value in the values file, "
+              + "or guard the template with 'with' or 'default')"
             : entry;
 
     [GeneratedRegex(@"^\d+ chart\(s\) linted, \d+ chart\(s\) failed$")]

@@ -19,7 +19,8 @@ public static class ValuesFile
         }
         catch (YamlSyntaxException e)
         {
-            throw new ChartInputException($"values file {path}:{e.Line}:{e.Column}: not valid YAML ({e.Reason}). Fix the YAML syntax there.");
+            throw new ChartInputException(
+                $"values file {path}:{e.Line}:{e.Column}: not valid YAML ({e.Reason}). Fix the YAML syntax there.");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -48,7 +48,8 @@ internal static class Fault
         try
         {
             Directory.CreateDirectory(file.Parent);
-            File.WriteAllText(file, $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC{Environment.NewLine}{Redactor.Redact(e.ToString())}{Environment.NewLine}");
+            var trace = Redactor.Redact(e.ToString());
+            File.WriteAllText(file, $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC{Environment.NewLine}{trace}{Environment.NewLine}");
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return false; }

@@ -62,8 +62,9 @@ internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func
         // Every run records pipeline.json and its logs under artifacts/; one that cannot is refused before anything runs.
         var artifacts = root / "artifacts";
         if (Fault.CannotWrite(artifacts) is { } why)
-            throw new UsageException($"{artifacts.RelativeTo(root)}/ cannot be written ({why}): every run records pipeline.json and its logs there. " +
-                "Make it writable for this user (chmod u+w; chattr -i when it is immutable) and run again; nothing ran, and no stack trace was kept.");
+            throw new UsageException($"{artifacts.RelativeTo(root)}/ cannot be written ({why}): "
+                + "every run records pipeline.json and its logs there. Make it writable for this user (chmod u+w; chattr -i when it is immutable) "
+                + "and run again; nothing ran, and no stack trace was kept.");
 
         if (build.Plan)
         {
