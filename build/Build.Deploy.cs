@@ -14,10 +14,10 @@ partial class Build
     [Parameter("Leave a release that fails Deploy or Verify as it is instead of rolling back")]
     public bool NoRollback { get; set; }
 
-    [Parameter("Seconds Deploy and Verify wait for the release to be ready")]
+    [Parameter("Seconds Deploy and Verify wait for the release to be ready", Minimum = 1)]
     public int Timeout { get; set; } = 120;
 
-    [Parameter("Revision Rollback returns to (default: the previous good one)")]
+    [Parameter("Revision Rollback returns to (default: the previous good one)", Minimum = 1)]
     public int Revision { get; set; }
 
     [Parameter("Path of the end-to-end call on the entry service (frontend → backend → ai-agent → mcp-server)")]
@@ -123,12 +123,22 @@ partial class Build
         if (!File.Exists(chart / "Chart.yaml"))
             throw new InvalidOperationException($"{Manifest.Chart.Path}/Chart.yaml not found: clustersnek.yaml chart.path must point at the umbrella chart.");
         var runValues = DeployInputs.WriteRunValues(ReleaseDirectory / "run-values.yaml", images, localRuntime: KubeContext is null);
-        var yaml = await new Helm(await Toolchain.ResolveAsync(ToolPins.Helm, ct)).TemplateAsync(s => s with
+        var helm = new Helm(await Toolchain.ResolveAsync(ToolPins.Helm, ct));
+        string yaml;
+        try
         {
-            Release = Manifest.Chart.Release, Chart = chart, Namespace = DeployEnvironment.Namespace,
-            // The run's digests come last: no values file can swap an image for one that was not verified.
-            ValuesFiles = [RootDirectory / DeployEnvironment.ValuesFile, .. UserValuesFiles, runValues],
-        }, ct);
+            yaml = await helm.TemplateAsync(s => s with
+            {
+                Release = Manifest.Chart.Release, Chart = chart, Namespace = DeployEnvironment.Namespace,
+                // The run's digests come last: no values file can swap an image for one that was not verified.
+                ValuesFiles = [RootDirectory / DeployEnvironment.ValuesFile, .. UserValuesFiles, runValues],
+            }, ct);
+        }
+        catch (ToolFailedException e)
+        {
+            var reason = ClusterSnek.Charts.HelmFailure.Describe(e.Result);
+            throw new ClusterSnek.Charts.ChartInputException($"helm template {Manifest.Chart.Path}: {reason}");
+        }
         return RenderedManifests.Parse(yaml, $"helm template {Manifest.Chart.Path}");
     }
 

@@ -14,7 +14,8 @@ partial class Build
     [Parameter("Password or token for --registry"), Secret]
     public string? RegistryPassword { get; set; }
 
-    [Parameter("Port of the embedded registry (default: the remembered one, else clustersnek.yaml's preferredPort, else any free port)")]
+    [Parameter("Port of the embedded registry (default: the remembered one, else clustersnek.yaml's preferredPort, else any free port)",
+        Minimum = 1, Maximum = 65535)]
     public int RegistryPort { get; set; }
 
     [Parameter("Leave the embedded registry running after the run (inspect it with skopeo; the next run reuses it)")]
@@ -92,6 +93,14 @@ partial class Build
                 return;
             }
         }
-        if (registryEndpoint is not null) Serilog.Log.Information("Embedded registry left running at {Registry} (--keep-registry)", registryEndpoint);
+        // The closing line says what is true: a registry that died during the run is not "left running".
+        if (EmbeddedRegistry.DiedPid is { } pid)
+            Serilog.Log.Warning("The embedded registry (pid {Pid}) stopped during the run, so none is left running (--keep-registry); "
+                + "the next run starts it again", pid);
+        else if (registryEndpoint is not null) Serilog.Log.Information("Embedded registry left running at {Registry} (--keep-registry)", registryEndpoint);
     }
+
+    /// <summary>A target that failed because the embedded registry died under it says so, instead of skopeo's "unexpected EOF".</summary>
+    protected override string? ExplainFailure(string target, Exception error) =>
+        Registry is null ? embeddedRegistry?.StoppedDuring(target) : null;
 }

@@ -9,7 +9,7 @@ partial class Build
     [Parameter("Extra values file layered over the environment's for PolicyTest and Deploy (repeatable): the release checked is the release deployed")]
     public string[]? Values { get; set; }
 
-    [Parameter("Check these Kubernetes manifests (a file or folder) with the project's policies instead of the chart")]
+    [Parameter("Check these Kubernetes manifests (a file or folder) with the project's policies instead of the chart", MustExist = true)]
     public AbsolutePath? Manifests { get; set; }
 
     IReadOnlyList<string> UserValuesFiles => (Values ?? []).Select(v => Path.GetFullPath(v, RootDirectory)).ToList();

@@ -17,7 +17,8 @@ partial class Build
     [Parameter("Refuse the local development key: sign only with --signing-key (or keyless cosign); on when CI=true")]
     public bool RequireSigningKey { get; set; } = Environment.GetEnvironmentVariable("CI") == "true";
 
-    [Parameter("Public key VerifySignatures checks against (default: pipeline.json signing.publicKey, else clustersnek.yaml signing.publicKey)")]
+    [Parameter("Public key VerifySignatures checks against (default: pipeline.json signing.publicKey, else clustersnek.yaml signing.publicKey)",
+        MustExist = true)]
     public AbsolutePath? SigningPublicKey { get; set; }
 
     Target Sign => _ => _
@@ -25,7 +26,9 @@ partial class Build
         .DependsOn(Scan, Sbom)
         .Reads(Sections.Images)
         .Requires(new Check("signing key", () =>
-            SigningKey is not null && string.IsNullOrEmpty(SigningKeyPassword) ? "--signing-key is set but --signing-key-password is not (CLUSTERSNEK_SIGNING_KEY_PASSWORD)."
+            SigningKey is not null && !File.Exists(SigningKey) ? $"--signing-key {SigningKey}: no such file (CLUSTERSNEK_SIGNING_KEY); "
+                + $"give the encrypted private key, or write one with ./build.sh GenerateSigningKey --signing-key {SigningKey}."
+            : SigningKey is not null && string.IsNullOrEmpty(SigningKeyPassword) ? "--signing-key is set but --signing-key-password is not (CLUSTERSNEK_SIGNING_KEY_PASSWORD)."
             : RequireSigningKey && SigningKey is null && Keyless == SignerKind.Native ? "--require-signing-key: no --signing-key given and the development key is refused; pass --signing-key and --signing-key-password, or run ./build.sh GenerateSigningKey."
             : null))
         .Executes(async ct =>

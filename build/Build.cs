@@ -15,13 +15,13 @@ partial class Build : PipelineBuild
     [Parameter("Target environment, one of clustersnek.yaml's environments")]
     public string Env { get; set; } = "dev";
 
-    [Parameter("helm binary to use instead of the pinned one (must be the pinned major.minor)")]
+    [Parameter("helm binary to use instead of the pinned one (must be the pinned major.minor)", MustExist = true)]
     public AbsolutePath? HelmPath { get; set; }
 
-    [Parameter("kubectl binary to use instead of the pinned one (must be the pinned major.minor)")]
+    [Parameter("kubectl binary to use instead of the pinned one (must be the pinned major.minor)", MustExist = true)]
     public AbsolutePath? KubectlPath { get; set; }
 
-    [Parameter("trivy binary to use instead of the pinned one")]
+    [Parameter("trivy binary to use instead of the pinned one", MustExist = true)]
     public AbsolutePath? TrivyPath { get; set; }
 
     static AbsolutePath Solution => RootDirectory / "ClusterSnek.sln";
@@ -38,11 +38,8 @@ partial class Build : PipelineBuild
         ["helm"] = HelmPath?.Value, ["kubectl"] = KubectlPath?.Value, ["trivy"] = TrivyPath?.Value,
     });
 
-    protected override void OnParametersBound()
-    {
-        try { Manifest.Environment(Env); }
-        catch (ManifestException e) { throw new UsageException(e.Message); }
-    }
+    /// <summary>clustersnek.yaml reads and names --env, under --plan too (a ManifestException is a usage error, exit 2).</summary>
+    protected override void OnParametersBound() => Manifest.Environment(Env);
 }
 
 /// <summary>The build configuration passed to dotnet.</summary>

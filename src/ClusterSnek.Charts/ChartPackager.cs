@@ -48,13 +48,8 @@ public sealed class ChartPackager(Helm helm)
         return new PackagedChart(package, source.Name, version, linted);
     }
 
-    static string LintError(ToolResult lint)
-    {
-        var errors = (lint.StandardOutput + "\n" + lint.StandardError).Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Where(l => l.StartsWith("[ERROR]", StringComparison.Ordinal) || l.StartsWith("[WARNING]", StringComparison.Ordinal) || l.StartsWith("Error:", StringComparison.Ordinal))
-            .ToList();
-        return errors.Count > 0 ? string.Join(" ", errors) : HelmFailure.Describe(lint);
-    }
+    // The reason of a template error is on the lines below "[ERROR]"; HelmFailure keeps them.
+    static string LintError(ToolResult lint) => HelmFailure.Describe(lint);
 
     static async Task RunHelmAsync(Func<Task<ToolResult>> call, string what, string chart)
     {

@@ -11,9 +11,12 @@ public sealed record ChartSource(string Directory, string Name, string Version, 
         var chartFile = Path.Combine(directory, "Chart.yaml");
         if (!File.Exists(chartFile))
             throw new ChartInputException($"chart {directory}: no Chart.yaml. Check clustersnek.yaml chart.path.");
-        var stream = new YamlStream();
-        try { using var reader = new StreamReader(chartFile); stream.Load(reader); }
-        catch (YamlDotNet.Core.YamlException e) { throw new ChartInputException($"{chartFile}:{e.Start.Line}: not valid YAML."); }
+        YamlStream stream;
+        try { using var reader = new StreamReader(chartFile); stream = ClusterSnek.Stack.YamlText.Load(reader); }
+        catch (ClusterSnek.Stack.YamlSyntaxException e)
+        {
+            throw new ChartInputException($"{chartFile}:{e.Line}: not valid YAML ({e.Reason}).");
+        }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new ChartInputException($"{chartFile}: empty or not a mapping.");
         var name = Scalar(root, "name") ?? throw new ChartInputException($"{chartFile}: 'name' is missing.");

@@ -1,4 +1,4 @@
-using YamlDotNet.Core;
+using ClusterSnek.Stack;
 using YamlDotNet.RepresentationModel;
 
 namespace ClusterSnek.Charts;
@@ -11,15 +11,20 @@ public static class ValuesFile
     {
         if (!File.Exists(path))
             throw new ChartInputException($"values file {path}: no such file. Check the path given to --values or clustersnek.yaml environments.*.values.");
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
             using var reader = new StreamReader(path);
-            stream.Load(reader);
+            stream = YamlText.Load(reader);
         }
-        catch (YamlException e)
+        catch (YamlSyntaxException e)
         {
-            throw new ChartInputException($"values file {path}:{e.Start.Line}:{e.Start.Column}: not valid YAML ({FirstLine(e.InnerException?.Message ?? e.Message)}). Fix the YAML syntax there.");
+            throw new ChartInputException(
+                $"values file {path}:{e.Line}:{e.Column}: not valid YAML ({e.Reason}). Fix the YAML syntax there.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ChartInputException($"values file {path}: cannot be read ({e.Message.TrimEnd('.')}). Make it readable by this user.");
         }
         if (stream.Documents.Count > 1)
             throw new ChartInputException($"values file {path}: has {stream.Documents.Count} YAML documents; a values file is one mapping.");
@@ -29,6 +34,4 @@ public static class ValuesFile
             throw new ChartInputException($"values file {path}:{root.Start.Line}:{root.Start.Column}: the top level must be a mapping of keys (e.g. 'backend:'), not a {root.NodeType.ToString().ToLowerInvariant()}.");
         }
     }
-
-    static string FirstLine(string text) => text.Split('\n')[0].Trim();
 }

@@ -27,6 +27,16 @@ public sealed class EmbeddedRegistry(AbsolutePath directory)
     /// <summary>The PID of the registry this run started or took over (null when none).</summary>
     public int? StartedPid { get; private set; }
 
+    /// <summary>The PID of the registry this run started or took over when it is no longer running (killed, crashed); else null.</summary>
+    public int? DiedPid => StartedPid is { } pid && !IsAlive(pid) ? pid : null;
+
+    /// <summary>
+    /// The cause of a target's failure when the registry died under it (skopeo says only "unexpected EOF"); null while it runs.
+    /// The next run finds the remembered PID dead and starts a new registry on the same port and storage.
+    /// </summary>
+    public string? StoppedDuring(string target) =>
+        DiedPid is { } pid ? $"the embedded registry (pid {pid}) stopped during {target}; it is restarted on the next run" : null;
+
     public RegistryState? ReadState() =>
         File.Exists(StateFile) ? JsonSerializer.Deserialize<RegistryState>(File.ReadAllText(StateFile), Json) : null;
 

@@ -11,7 +11,6 @@ public sealed class ServiceFolders(AbsolutePath root, Func<StackManifest> manife
     public string? Check()
     {
         try { ImageBuild.Validate(root, manifest()); return null; }
-        catch (UsageException e) { return e.Message; }
-        catch (ManifestException e) { return e.Message; }
+        catch (UsageException e) { return e.Message; } // a ManifestException too
     }
 }

@@ -8,7 +8,7 @@ namespace ClusterSnek.Pipeline;
 /// <summary>Base of a build class: engine parameters, well-known paths, and the entry point that runs a request.</summary>
 public abstract class PipelineBuild
 {
-    [Parameter("Run at most this many targets at the same time")]
+    [Parameter("Run at most this many targets at the same time", Minimum = 1)]
     public int MaxParallel { get; set; } = Environment.ProcessorCount;
 
     [Parameter("Run every target even when its inputs did not change")]
@@ -32,7 +32,7 @@ public abstract class PipelineBuild
     [Parameter("Refuse at once (exit 2) when another run is using this checkout, instead of waiting for it to finish")]
     public bool NoWait { get; set; }
 
-    [Parameter("Wait at most this many seconds for another run in this checkout to finish (default: as long as it takes)")]
+    [Parameter("Wait at most this many seconds for another run in this checkout to finish (default: as long as it takes)", Minimum = 0)]
     public int? LockTimeout { get; set; }
 
     /// <summary>The repository root: the folder holding .nuke/ (or CLUSTERSNEK_ROOT).</summary>
@@ -53,6 +53,12 @@ public abstract class PipelineBuild
     /// <summary>Called when the run has finished, before the summary (e.g. to stop a registry the run started).</summary>
     protected virtual void OnRunFinished() { }
 
+    /// <summary>
+    /// Called when a target fails: return the real cause in one line when the error is only its symptom (a dependency of the run
+    /// died, e.g. "the embedded registry (pid 123) stopped during Scan; ..." instead of a tool's "unexpected EOF"), else null.
+    /// </summary>
+    protected virtual string? ExplainFailure(string target, Exception error) => null;
+
     static AbsolutePath FindRoot()
     {
         if (Environment.GetEnvironmentVariable("CLUSTERSNEK_ROOT") is { Length: > 0 } root) return new AbsolutePath(root);
@@ -63,7 +69,16 @@ public abstract class PipelineBuild
 
     /// <summary>Runs the build for these arguments and returns the process exit code.</summary>
     public static int Execute<T>(string[] args, Expression<Func<T, Target>>? defaultTarget = null) where T : PipelineBuild, new()
-        => Execute(new T(), args, Console.Out, Environment.GetEnvironmentVariable, DefaultName(defaultTarget));
+    {
+        // Last line of defence for a fault on another thread: the runtime would print a stack trace and abort with 134.
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            Console.Out.WriteLine("error: " + Fault.Describe(e.ExceptionObject as Exception ?? new InvalidOperationException("unknown fault"), RootDirectory));
+            Console.Out.Flush();
+            Environment.Exit(1);
+        };
+        return Execute(new T(), args, Console.Out, Environment.GetEnvironmentVariable, DefaultName(defaultTarget));
+    }
 
     static string? DefaultName<T>(Expression<Func<T, Target>>? e) => (e?.Body as MemberExpression)?.Member.Name;
 
@@ -79,6 +94,12 @@ public abstract class PipelineBuild
 
     internal void ParametersBound() => OnParametersBound();
     internal void RunFinished() => OnRunFinished();
+
+    internal string? Explain(string target, Exception error)
+    {
+        try { return ExplainFailure(target, error); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException) { return null; }
+    }
 
     internal static ILogger CreateLogger(TargetOutput output, AbsolutePath? logFile, bool verbose, out IDisposable? fileSink)
     {

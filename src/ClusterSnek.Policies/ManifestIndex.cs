@@ -30,11 +30,11 @@ public sealed class ManifestIndex(IReadOnlyList<ManifestDocument> documents)
         foreach (var file in files)
         {
             var relative = File.Exists(root) ? Path.GetFileName(file) : Path.GetRelativePath(root, file);
-            var stream = new YamlStream();
-            try { using var reader = new StreamReader(file); stream.Load(reader); }
-            catch (YamlDotNet.Core.YamlException e)
+            YamlStream stream;
+            try { using var reader = new StreamReader(file); stream = ClusterSnek.Stack.YamlText.Load(reader); }
+            catch (ClusterSnek.Stack.YamlSyntaxException e)
             {
-                throw new PolicyInputException($"{file}:{e.Start.Line}:{e.Start.Column}: not valid YAML ({(e.InnerException?.Message ?? e.Message).Split('\n')[0]}). trivy would skip or reject it silently.");
+                throw new PolicyInputException($"{file}:{e.Line}:{e.Column}: not valid YAML ({e.Reason}). trivy would skip or reject it silently.");
             }
             var inFile = new List<ManifestDocument>();
             foreach (var doc in stream.Documents)

@@ -21,9 +21,9 @@ public static class PolicyExceptionsFile
     public static IReadOnlyList<PolicyException> Load(string path, DateOnly today)
     {
         if (!File.Exists(path)) return [];
-        var stream = new YamlStream();
-        try { using var reader = new StreamReader(path); stream.Load(reader); }
-        catch (YamlDotNet.Core.YamlException e) { throw new PolicyInputException($"{path}:{e.Start.Line}: not valid YAML. Fix the syntax there."); }
+        YamlStream stream;
+        try { using var reader = new StreamReader(path); stream = ClusterSnek.Stack.YamlText.Load(reader); }
+        catch (ClusterSnek.Stack.YamlSyntaxException e) { throw new PolicyInputException($"{path}:{e.Line}: not valid YAML ({e.Reason}). Fix the syntax there."); }
         if (stream.Documents.Count == 0) return [];
         if (stream.Documents[0].RootNode is not YamlMappingNode root || !root.Children.TryGetValue(new YamlScalarNode("exceptions"), out var node))
             throw new PolicyInputException($"{path}:1: expected a top-level 'exceptions:' list.");

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace ClusterSnek.Stack;
@@ -14,14 +13,23 @@ public static partial class ManifestReader
     {
         if (!File.Exists(path))
             throw new ManifestException($"{path}: not found. Create {StackManifest.FileName} at the repository root (see docs/manifest.md).");
-        return Parse(File.ReadAllText(path), path);
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ManifestException($"{path}: cannot be read ({e.Message.TrimEnd('.')}). Make the file readable by this user.");
+        }
+        return Parse(text, path);
     }
 
     public static StackManifest Parse(string yaml, string file)
     {
-        var stream = new YamlStream();
-        try { stream.Load(new StringReader(yaml)); }
-        catch (YamlException e) { throw new ManifestException($"{file}:{e.Start.Line}:{e.Start.Column}: {e.Message.Split('\n')[0]}"); }
+        YamlStream stream;
+        try { stream = YamlText.Load(new StringReader(yaml)); }
+        catch (YamlSyntaxException e)
+        {
+            throw new ManifestException($"{file}:{e.Line}:{e.Column}: not valid YAML: {e.Reason}. Fix the YAML there (docs/manifest.md shows the format).");
+        }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new ManifestException($"{file}:1:1: expected a mapping with name, registry, services, environments.");
         var r = new Reader(file);
@@ -59,7 +67,7 @@ public static partial class ManifestReader
         var envs = r.Map(root, "environments", required: true)!;
         foreach (var (keyNode, valueNode) in envs.Children)
         {
-            var envName = ((YamlScalarNode)keyNode).Value ?? "";
+            var envName = r.Key(keyNode);
             if (!DnsLabel().IsMatch(envName)) throw r.Error(keyNode, $"environment name '{envName}' must be a DNS label");
             var e = r.AsMap(valueNode, "an environment (namespace, values, replicas)");
             r.Keys(e, "namespace", "values", "replicas");
@@ -94,12 +102,16 @@ public static partial class ManifestReader
         {
             foreach (var key in map.Children.Keys)
             {
-                var k = ((YamlScalarNode)key).Value ?? "";
+                var k = Key(key);
                 if (!allowed.Contains(k))
                     throw Error(key, $"unknown key '{k}'; expected one of: {string.Join(", ", allowed)}");
             }
             return true;
         }
+
+        /// <summary>A mapping key as text; a key that is itself a list or mapping ('? [a]: b') is refused where it stands.</summary>
+        public string Key(YamlNode key) =>
+            key is YamlScalarNode { Value: var v } ? v ?? "" : throw Error(key, "a key must be plain text, not a list or mapping");
 
         YamlNode? Child(YamlMappingNode map, string key, bool required, string expected)
         {

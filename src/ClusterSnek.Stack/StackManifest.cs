@@ -39,5 +39,5 @@ public sealed record SigningSettings(string PublicKey, string DevelopmentKeyDire
 /// <summary>Policy folder, the reviewed exceptions file, and the registries images may come from.</summary>
 public sealed record PolicySettings(string Directory, string Exceptions, IReadOnlyList<string> AllowedRegistries);
 
-/// <summary>A manifest that cannot be used; the message names file, line, column and what is expected.</summary>
-public sealed class ManifestException(string message) : Exception(message);
+/// <summary>A manifest that cannot be used; the message names file, line, column and what is expected. A usage error (exit 2).</summary>
+public sealed class ManifestException(string message) : ClusterSnek.Pipeline.UsageException(message);

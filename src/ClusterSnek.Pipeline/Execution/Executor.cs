@@ -4,7 +4,8 @@ using Serilog;
 namespace ClusterSnek.Pipeline;
 
 /// <summary>Runs a plan: parallel where the graph allows, in order where it does not, caching and stopping as declared.</summary>
-internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCache? cache, RunRecord record, int maxParallel, Action onTargetFinished)
+internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCache? cache, RunRecord record, int maxParallel, Action onTargetFinished,
+    Func<string, Exception, string?>? explain = null)
 {
     readonly Dictionary<TargetNode, TargetResult> results = [];
     readonly Lock gate = new();
@@ -122,6 +123,12 @@ internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCa
             status = TargetStatus.Failed;
             reason = Redactor.Redact(FirstLine(e));
             cache?.Invalidate(node.Name);
+            // The symptom (a tool's "unexpected EOF") stays in the log; the line a user reads names the cause.
+            if (explain?.Invoke(node.Name, e) is { } cause)
+            {
+                Log.Debug("{Target}: {Symptom}", node.Name, reason);
+                reason = Redactor.Redact(cause);
+            }
             Log.Error("{Target} failed: {Reason}", node.Name, reason);
             Log.Debug(e, "{Target} stack trace", node.Name);
         }

@@ -9,23 +9,32 @@ internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func
     public const int UsageError = 2;
     public const int Cancelled = 130;
 
+    /// <summary>
+    /// The boundary: an input or environment fault is one line and exit 2; anything else is one line naming where its stack
+    /// trace went (artifacts/logs/error.log) and exit 1. No stack trace reaches the console.
+    /// </summary>
     public int Run(string[] args)
     {
-        var parameters = ParameterDescriptor.Discover(build.GetType());
-        TargetGraph graph;
-        CommandLine commandLine;
-        var binder = new ParameterBinder(parameters, environment);
-        try
-        {
-            graph = TargetGraph.Discover(build);
-            commandLine = CommandLine.Parse(args, parameters);
-            binder.Bind(build, commandLine.Options, root / ".nuke" / "parameters.json");
-        }
+        try { return RunChecked(args); }
         catch (UsageException e)
         {
             console.WriteLine("error: " + Redactor.Redact(e.Message));
             return UsageError;
         }
+        catch (Exception e)
+        {
+            console.WriteLine("error: " + Fault.Describe(e, root));
+            return 1;
+        }
+    }
+
+    int RunChecked(string[] args)
+    {
+        var parameters = ParameterDescriptor.Discover(build.GetType());
+        var binder = new ParameterBinder(parameters, environment);
+        var graph = TargetGraph.Discover(build);
+        var commandLine = CommandLine.Parse(args, parameters);
+        binder.Bind(build, commandLine.Options, root / ".nuke" / "parameters.json");
 
         if (build.Help) { HelpText.Write(console, graph, parameters, build, binder.Sources); return 0; }
 
@@ -47,45 +56,30 @@ internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func
             return UsageError;
         }
 
-        ExecutionPlan plan;
-        try
-        {
-            plan = graph.Plan(requested, build.Skip);
-        }
-        catch (UsageException e)
-        {
-            console.WriteLine("error: " + Redactor.Redact(e.Message));
-            return UsageError;
-        }
+        var plan = graph.Plan(requested, build.Skip);
+        // The build's own checks of its inputs (clustersnek.yaml, --env) hold for a plan too: a plan of a broken manifest is no plan.
+        build.ParametersBound();
+        // Every run records pipeline.json and its logs under artifacts/; one that cannot is refused before anything runs.
+        var artifacts = root / "artifacts";
+        if (Fault.CannotWrite(artifacts) is { } why)
+            throw new UsageException($"{artifacts.RelativeTo(root)}/ cannot be written ({why}): "
+                + "every run records pipeline.json and its logs there. Make it writable for this user (chmod u+w; chattr -i when it is immutable) "
+                + "and run again; nothing ran, and no stack trace was kept.");
 
         if (build.Plan)
         {
-            var html = PlanPage.Write(plan, root / "artifacts" / "plan.html");
+            var html = PlanPage.Write(plan, artifacts / "plan.html");
             PlanPage.WriteText(console, plan);
             console.WriteLine($"Plan written to {html.RelativeTo(root)}");
             return 0;
         }
 
-        try
-        {
-            build.ParametersBound();
-            CheckRequirements(plan);
-        }
-        catch (UsageException e)
-        {
-            console.WriteLine("error: " + Redactor.Redact(e.Message));
-            return UsageError;
-        }
+        CheckRequirements(plan);
         SchemaWriter.WriteIfChanged(build.GetType(), graph, root / ".nuke" / "build.schema.json");
 
         // One run per checkout (#11): runs share artifacts/, pipeline.json and the embedded registry, so a second one waits here.
         RunLock runLock;
         try { runLock = RunLock.Acquire(root / ".nuke" / "temp", requested, build.NoWait, build.LockTimeout, console, external); }
-        catch (UsageException e)
-        {
-            console.WriteLine("error: " + Redactor.Redact(e.Message));
-            return UsageError;
-        }
         catch (OperationCanceledException)
         {
             console.WriteLine("Cancelled while waiting for the other run in this checkout; nothing ran.");
@@ -118,7 +112,7 @@ internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func
             record.ReadsOf = target => plan.Ordered.FirstOrDefault(n => n.Name == target)?.Definition.ReadSections.Select(s => s.Name).ToList() ?? [];
             Log.Information("ClusterSnek: {Targets} ({Count} targets planned)", string.Join(", ", record.Requested), plan.Ordered.Count);
             var cache = build.NoCache ? null : new TargetCache(root, root / ".nuke" / "cache");
-            var executor = new Executor(plan, output, cache, record, build.MaxParallel, () => record.Write(pipelineJson));
+            var executor = new Executor(plan, output, cache, record, build.MaxParallel, () => WriteRecord(record, pipelineJson), build.Explain);
             executor.RunAsync(cancellation.Token).GetAwaiter().GetResult();
             try { build.RunFinished(); }
             catch (Exception e) { Log.Warning("Cleanup after the run failed: {Message}", e.Message); }
@@ -127,7 +121,7 @@ internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func
                 : record.Targets.Any(t => t.Status is TargetStatus.Failed or TargetStatus.NotRun) ? 1 : 0;
             record.ExitCode = exit;
             record.FinishedAt = DateTimeOffset.UtcNow;
-            record.Write(pipelineJson);
+            WriteRecord(record, pipelineJson);
             KeepInHistory(pipelineJson, artifacts / "runs", record.Number);
             Summary.Write(console, plan, record);
             return exit;
@@ -156,7 +150,24 @@ internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func
                 .Where(d => d.N <= number - HistoryLength).ToList();
             foreach (var (path, _) in old) Directory.Delete(path, recursive: true);
         }
-        catch (IOException e) { Log.Warning("Could not keep this run's record under {Runs}: {Reason}", runs, e.Message); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.Warning("Could not keep this run's record under {Runs}: {Reason}", runs, e.Message);
+        }
+    }
+
+    bool recordUnwritable;
+
+    /// <summary>Writes pipeline.json; a folder that stops being writable mid-run is said once, and the run goes on.</summary>
+    void WriteRecord(RunRecord record, AbsolutePath pipelineJson)
+    {
+        try { record.Write(pipelineJson); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (recordUnwritable) return;
+            recordUnwritable = true;
+            Log.Warning("{File} could not be written ({Reason}); this run's record is incomplete", pipelineJson, e.Message);
+        }
     }
 
     void CheckRequirements(ExecutionPlan plan)

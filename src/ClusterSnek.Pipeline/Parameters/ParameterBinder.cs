@@ -5,8 +5,8 @@ namespace ClusterSnek.Pipeline;
 /// <summary>Where a parameter's value came from.</summary>
 public enum ParameterSource { Default, ParametersFile, Environment, CommandLine }
 
-/// <summary>A usage error: bad flag, bad value, unknown target. Printed as one line, exit code 2.</summary>
-public sealed class UsageException(string message) : Exception(message);
+/// <summary>A usage error: bad flag, bad value, unknown target, an input file that cannot be used. Printed as one line, exit code 2.</summary>
+public class UsageException(string message) : Exception(message);
 
 /// <summary>Binds parameters with precedence CLI &gt; environment &gt; .nuke/parameters.json &gt; default.</summary>
 internal sealed class ParameterBinder(IReadOnlyList<ParameterDescriptor> parameters, Func<string, string?> environment)
@@ -131,9 +131,16 @@ internal sealed class ParameterBinder(IReadOnlyList<ParameterDescriptor> paramet
                 "false" or "0" or "no" or "off" => false,
                 _ => throw new UsageException(Bad("a boolean; allowed: true, false")),
             };
+        // Where else the value can be set, so the fix is at hand whichever place the bad value came from.
+        string Settable() => $"(set with {p.Flag} or {p.EnvironmentVariable})";
         if (t == typeof(int))
-            return int.TryParse(raw, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var i)
-                ? i : throw new UsageException(Bad("an integer"));
+        {
+            if (!int.TryParse(raw, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var i))
+                throw new UsageException(Bad(p.RangeText is { } r ? $"a whole number ({r})" : "an integer"));
+            if (i < p.Minimum || i > p.Maximum)
+                throw new UsageException($"Parameter {p.Flag} ({origin}): {i} is out of range; allowed: {p.RangeText} {Settable()}.");
+            return i;
+        }
         if (t.IsEnum)
         {
             var match = Enum.GetNames(t).FirstOrDefault(n => ParameterNames.Key(n) == ParameterNames.Key(raw));
@@ -142,7 +149,10 @@ internal sealed class ParameterBinder(IReadOnlyList<ParameterDescriptor> paramet
         if (t == typeof(AbsolutePath))
         {
             var expanded = raw.StartsWith('~') ? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) + raw[1..] : raw;
-            return new AbsolutePath(Path.IsPathRooted(expanded) ? expanded : Path.Combine(Environment.CurrentDirectory, expanded));
+            var path = new AbsolutePath(Path.IsPathRooted(expanded) ? expanded : Path.Combine(Environment.CurrentDirectory, expanded));
+            if (p.MustExist && !File.Exists(path) && !Directory.Exists(path))
+                throw new UsageException($"Parameter {p.Flag} ({origin}): '{raw}' does not exist{(raw == path.Value ? "" : $" ({path})")}; allowed: an existing file or folder {Settable()}.");
+            return path;
         }
         throw new UsageException($"Parameter {p.Flag} has unsupported type {t.Name}.");
     }

@@ -13,6 +13,20 @@ public sealed record ParameterDescriptor(MemberInfo Member, string Description, 
     public bool IsSwitch => ValueType == typeof(bool);
     public bool IsArray => ValueType.IsArray;
 
+    /// <summary>The range a given number must fall in, and whether a given path must exist (from <see cref="ParameterAttribute"/>).</summary>
+    public int Minimum { get; init; } = int.MinValue;
+    public int Maximum { get; init; } = int.MaxValue;
+    public bool MustExist { get; init; }
+
+    /// <summary>"1 or more", "1 to 65535"; null when any integer is allowed.</summary>
+    public string? RangeText => (Minimum, Maximum) switch
+    {
+        (int.MinValue, int.MaxValue) => null,
+        (var min, int.MaxValue) => $"{min} or more",
+        (int.MinValue, var max) => $"{max} or less",
+        var (min, max) => $"{min} to {max}",
+    };
+
     public object? GetValue(object build) => Member is FieldInfo f ? f.GetValue(build) : ((PropertyInfo)Member).GetValue(build);
 
     public void SetValue(object build, object? value)
@@ -37,7 +51,10 @@ public sealed record ParameterDescriptor(MemberInfo Member, string Description, 
             .Where(m => m is FieldInfo or PropertyInfo)
             .Select(m => (Member: m, Attribute: m.GetCustomAttribute<ParameterAttribute>()))
             .Where(x => x.Attribute is not null)
-            .Select(x => new ParameterDescriptor(x.Member, x.Attribute!.Description, x.Member.GetCustomAttribute<SecretAttribute>() is not null, x.Attribute.EnvironmentVariable))
+            .Select(x => new ParameterDescriptor(x.Member, x.Attribute!.Description, x.Member.GetCustomAttribute<SecretAttribute>() is not null, x.Attribute.EnvironmentVariable)
+            {
+                Minimum = x.Attribute.Minimum, Maximum = x.Attribute.Maximum, MustExist = x.Attribute.MustExist,
+            })
             .GroupBy(p => p.Name).Select(g => g.First())
             .OrderBy(p => p.Member.DeclaringType == typeof(PipelineBuild) ? 1 : 0).ThenBy(p => p.Name, StringComparer.Ordinal)
             .ToList();

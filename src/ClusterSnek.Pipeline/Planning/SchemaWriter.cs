@@ -28,6 +28,9 @@ public static class SchemaWriter
     {
         var node = Type(p.ValueType, p.Name is "Skip" or "Target" ? targets : null);
         node["description"] = p.Description;
+        // The same range the binder enforces, so an editor flags a bad value in parameters.json before a run does.
+        if (p.ValueType == typeof(int) && p.Minimum != int.MinValue) node["minimum"] = p.Minimum;
+        if (p.ValueType == typeof(int) && p.Maximum != int.MaxValue) node["maximum"] = p.Maximum;
         return node;
     }
 
