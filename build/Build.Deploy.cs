@@ -51,6 +51,7 @@ partial class Build
             // The gate runs before rendering or any runtime call: unsigned or unverified images never start.
             SignatureGate.Require(images, verdicts);
             var rendered = await RenderReleaseAsync(images, ct);
+            SignatureGate.RequireEveryContainer(rendered, images); // hooks, Jobs, init containers: every document, before any runtime call
             var subject = $"{Manifest.Chart.Release} ({Env}, {KubeContext ?? "local runtime"})";
             DeploymentRecord deployment;
             try

@@ -35,11 +35,9 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, Lo
         bool rollback, CancellationToken cancellation = default)
     {
         SignatureGate.Require(images, verdicts);
+        // Every document, not only what kube play keeps: a release that names a foreign image anywhere is not this release.
+        SignatureGate.RequireEveryContainer(rendered, images);
         var local = rendered.ForLocalRuntime();
-        var unknown = local.Workloads.SelectMany(w => w.Containers.Select(c => (w.Service, c.Image)))
-            .Where(x => !images.Any(i => x.Image == i.Pinned)).ToList();
-        if (unknown.Count > 0)
-            throw new UnverifiedImageException($"Refusing to deploy, nothing was started: {string.Join("; ", unknown.Select(u => $"{u.Service} runs {u.Image}"))}, which is not a verified digest of this run.");
 
         var clock = Stopwatch.StartNew();
         var outcome = await Runtime.DeployAsync(local, images, cancellation);
