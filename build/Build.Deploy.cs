@@ -48,6 +48,10 @@ partial class Build
         {
             var images = ReleaseImages;
             var verdicts = Run.Get(Sections.SignatureVerification)?.Images ?? [];
+            // Only this run's verdicts: a carried one is text in artifacts/pipeline.json, which anyone who runs the build can edit.
+            if (Run.CarriedFrom(Sections.SignatureVerification) is { } carried)
+                throw new UnverifiedImageException($"Refusing to deploy, nothing was started: the signature verdicts are carried from run {carried.Run}, " +
+                    "not made in this run; run Deploy with VerifySignatures (do not --skip it).");
             // The gate runs before rendering or any runtime call: unsigned or unverified images never start.
             SignatureGate.Require(images, verdicts);
             var rendered = await RenderReleaseAsync(images, ct);

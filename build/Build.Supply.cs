@@ -17,7 +17,7 @@ partial class Build
     [Parameter("Refuse the local development key: sign only with --signing-key (or keyless cosign); on when CI=true")]
     public bool RequireSigningKey { get; set; } = Environment.GetEnvironmentVariable("CI") == "true";
 
-    [Parameter("Public key VerifySignatures checks against (default: pipeline.json signing.publicKey, else clustersnek.yaml signing.publicKey)")]
+    [Parameter("Public key VerifySignatures checks against (default: the committed clustersnek.yaml signing.publicKey; on a local run without it, the development key)")]
     public AbsolutePath? SigningPublicKey { get; set; }
 
     Target Sign => _ => _
@@ -68,11 +68,14 @@ partial class Build
             }
             else
             {
-                var keyPath = new AbsolutePath(VerificationKeyPath());
-                using var key = PublicKey.Load(keyPath);
+                var trust = VerificationTrustRoot();
+                using var key = PublicKey.Load(trust.PublicKey);
                 using var registry = new RegistryClient(DockerConfigCredentials.Load());
-                record = new SignatureVerificationRecord(SignerKind.Native, keyPath.IsInside(RootDirectory) ? keyPath.RelativeTo(RootDirectory) : keyPath.Value,
-                    key.KeyId, await new VerifyStage(registry, key).RunAsync(images, ct));
+                record = new SignatureVerificationRecord(SignerKind.Native,
+                    trust.PublicKey.IsInside(RootDirectory) ? trust.PublicKey.RelativeTo(RootDirectory) : trust.PublicKey.Value,
+                    key.KeyId, await new VerifyStage(registry, key).RunAsync(images, ct)) { KeySource = trust.Source };
+                if (trust.Source == KeySource.Development)
+                    Serilog.Log.Warning("Verified with the development key {Key} (local run only): not a release verification", trust.PublicKey);
             }
             Run.Set(Sections.SignatureVerification, record);
             VerifyStage.EnsurePassed(record.Images);
@@ -99,13 +102,7 @@ partial class Build
         return KeyStore.Resolve(RootDirectory, Manifest.Signing.PublicKey, SigningKey?.Value, SigningKeyPassword, Manifest.Signing.DevelopmentKeyDirectory, RequireSigningKey);
     }
 
-    string VerificationKeyPath()
-    {
-        if (SigningPublicKey is not null) return SigningPublicKey;
-        var recorded = Run.Get(Sections.Signing)?.PublicKey;
-        if (recorded is not null) return Path.IsPathRooted(recorded) ? recorded : RootDirectory / recorded;
-        var committed = RootDirectory / Manifest.Signing.PublicKey;
-        if (File.Exists(committed) || RequireSigningKey) return committed;
-        return Path.Combine(KeyStore.ExpandHome(Manifest.Signing.DevelopmentKeyDirectory), KeyStore.PublicKeyFile);
-    }
+    /// <summary>The key VerifySignatures trusts: never the one the signer recorded in pipeline.json (artifacts/ is anyone's to edit).</summary>
+    TrustRoot VerificationTrustRoot() => TrustRoot.Resolve(RootDirectory, ArtifactsDirectory, SigningPublicKey, Manifest.Signing.PublicKey,
+        Manifest.Signing.DevelopmentKeyDirectory, localRun: !RequireSigningKey && Environment.GetEnvironmentVariable("CI") != "true");
 }

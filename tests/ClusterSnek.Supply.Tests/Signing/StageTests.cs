@@ -61,6 +61,25 @@ public sealed class StageTests(RegistryFixture registry) : IDisposable
     }
 
     [Fact]
+    public async Task An_image_signed_by_a_key_recorded_in_artifacts_fails_against_the_committed_trust_root()
+    {
+        // The tamper: whoever can write artifacts/ signs with their own key and records its public half there.
+        var entry = await ImageAsync("planted", withSbom: true);
+        using var attacker = SigningKey.Generate();
+        (root / "artifacts").CreateDirectory();
+        File.WriteAllText(root / "artifacts" / "cosign.pub", attacker.Public.Pem);
+        await new SignStage(registry.Client, new SigningIdentity(attacker, root / "artifacts" / "cosign.pub", false), root / "sbom", root).RunAsync([entry], Facts, Ct);
+        File.WriteAllText(root / "cosign.pub", key.Public.Pem);
+
+        var trust = TrustRoot.Resolve(root, root / "artifacts", null, "cosign.pub", root / "no-dev-key", localRun: false);
+        using var trusted = PublicKey.Load(trust.PublicKey);
+        var verdict = Assert.Single(await new VerifyStage(registry.Client, trusted).RunAsync([entry], Ct));
+
+        Assert.Equal(KeySource.Committed, trust.Source);
+        Assert.False(verdict.Passed);
+    }
+
+    [Fact]
     public async Task Signing_an_image_that_is_not_in_the_registry_is_refused()
     {
         var image = new ImageReference(registry.Host, "stage/ghost");
