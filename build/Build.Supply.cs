@@ -77,8 +77,9 @@ partial class Build
                 if (trust.Source == KeySource.Development)
                     Serilog.Log.Warning("Verified with the development key {Key} (local run only): not a release verification", trust.PublicKey);
             }
+            record = record with { External = await VerifyTrustedImagesAsync(ct) };
             Run.Set(Sections.SignatureVerification, record);
-            VerifyStage.EnsurePassed(record.Images);
+            VerifyStage.EnsurePassed([.. record.Images, .. record.External]);
         });
 
     Target GenerateSigningKey => _ => _
@@ -100,6 +101,21 @@ partial class Build
     SigningIdentity SigningIdentityFor()
     {
         return KeyStore.Resolve(RootDirectory, Manifest.Signing.PublicKey, SigningKey?.Value, SigningKeyPassword, Manifest.Signing.DevelopmentKeyDirectory, RequireSigningKey);
+    }
+
+    /// <summary>clustersnek.yaml trustedImages, each checked with its own declared key (never one from artifacts/).</summary>
+    async Task<IReadOnlyList<ImageVerdict>> VerifyTrustedImagesAsync(CancellationToken ct)
+    {
+        if (Manifest.TrustedImages.Count == 0) return [];
+        var keys = Manifest.TrustedImages.Select(t => PublicKey.Load(TrustRoot.Declared(RootDirectory, ArtifactsDirectory, t.PublicKey,
+            $"{ClusterSnek.Stack.StackManifest.FileName}:{t.Line} trustedImages publicKey").PublicKey)).ToList();
+        try
+        {
+            using var registry = new RegistryClient(DockerConfigCredentials.Load());
+            return await VerifyStage.ExternalAsync(registry,
+                Manifest.TrustedImages.Select((t, i) => (ImageReference.Parse(t.Repository), new Digest(t.Digest), keys[i])).ToList(), ct);
+        }
+        finally { foreach (var key in keys) key.Dispose(); }
     }
 
     /// <summary>The key VerifySignatures trusts: never the one the signer recorded in pipeline.json (artifacts/ is anyone's to edit).</summary>

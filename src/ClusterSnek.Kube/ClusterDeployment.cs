@@ -1,3 +1,4 @@
+using ClusterSnek.Stack;
 using ClusterSnek.Tools;
 using k8s;
 using Serilog;
@@ -7,13 +8,16 @@ namespace ClusterSnek.Kube;
 /// <summary>Deploy → Verify → Rollback on a cluster (helm + KubernetesClient); returns the deployment and verification records.</summary>
 public sealed class ClusterDeployment(HelmRelease helm, ClusterTarget target, IKubernetes client)
 {
+    /// <summary>The trusted external images of clustersnek.yaml and VerifySignatures' verdicts on them.</summary>
+    public ExternalImages External { get; init; } = ExternalImages.None;
+
     public ClusterRelease Release { get; } = new(helm, target);
 
     public async Task<DeploymentRecord> DeployAsync(RenderedManifests desired, IReadOnlyList<PinnedImage> images, IReadOnlyList<ImageVerdict> verdicts,
         string environment, IReadOnlyList<ServiceUrl> urls, CancellationToken cancellation = default)
     {
         SignatureGate.Require(images, verdicts);
-        SignatureGate.RequireEveryContainer(desired, images);
+        SignatureGate.RequireEveryContainer(desired, images, External);
 
         var outcome = await Release.DeployAsync(desired, cancellation);
         // helm's --rollback-on-failure (--atomic on Helm 3) has already restored the previous revision when the upgrade failed.

@@ -1,3 +1,4 @@
+using ClusterSnek.Stack;
 using System.Diagnostics;
 using ClusterSnek.Tools;
 using Serilog;
@@ -28,6 +29,9 @@ public sealed record LocalTarget(string Environment, string Namespace, string Re
 /// </summary>
 public sealed class LocalDeployment(Podman podman, string artifactsDirectory, LocalTarget target, HttpClient http)
 {
+    /// <summary>The trusted external images of clustersnek.yaml and VerifySignatures' verdicts on them.</summary>
+    public ExternalImages External { get; init; } = ExternalImages.None;
+
     public LocalRuntime Runtime { get; } = new(podman, new ReleaseHistory(Path.Combine(artifactsDirectory, "releases", target.Environment)));
 
     /// <summary>Gate, adapt, play. A failed play is rolled back (unless <paramref name="rollback"/> is false) and thrown.</summary>
@@ -36,7 +40,7 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, Lo
     {
         SignatureGate.Require(images, verdicts);
         // Every document, not only what kube play keeps: a release that names a foreign image anywhere is not this release.
-        SignatureGate.RequireEveryContainer(rendered, images);
+        SignatureGate.RequireEveryContainer(rendered, images, External);
         var local = rendered.ForLocalRuntime();
 
         var clock = Stopwatch.StartNew();

@@ -47,7 +47,7 @@ public sealed class SignatureGateTests
         var error = await Assert.ThrowsAsync<UnverifiedImageException>(() => deployment.DeployAsync(Release("docker.io/library/nginx:latest"), [Web],
             [new ImageVerdict(Web.Service, Web.Digest, true, [])], rollback: true, TestContext.Current.CancellationToken));
 
-        Assert.Contains("Deployment/web container web image docker.io/library/nginx:latest; Pod/web-test (helm hook test) container wget image docker.io/library/nginx:latest", error.Message);
+        Assert.Contains("Deployment/web container web image docker.io/library/nginx:latest: not an image this run built, signed and verified, nor a trusted image of clustersnek.yaml; Pod/web-test (helm hook test) container wget image docker.io/library/nginx:latest: not an image", error.Message);
         Assert.False(Directory.Exists(artifacts));
     }
 
@@ -73,7 +73,7 @@ public sealed class SignatureGateTests
 
         var error = await Assert.ThrowsAsync<UnverifiedImageException>(() => deployment.DeployAsync(release, [Web], Passed, rollback: true, TestContext.Current.CancellationToken));
 
-        Assert.Contains("Deployment/migrate initContainer seed image docker.io/library/busybox:1.36 — not an image this run built, signed and verified", error.Message);
+        Assert.Contains("Deployment/migrate initContainer seed image docker.io/library/busybox:1.36: not an image this run built, signed and verified, nor a trusted image of clustersnek.yaml", error.Message);
         Assert.StartsWith("Refusing to deploy, nothing was started:", error.Message);
         Assert.False(Directory.Exists(artifacts), "nothing may be written before the gate passes");
     }
@@ -96,7 +96,8 @@ public sealed class SignatureGateTests
         var error = await Assert.ThrowsAsync<UnverifiedImageException>(() => deployment.DeployAsync(release, [Web], Passed, rollback: true, TestContext.Current.CancellationToken));
 
         Assert.Contains("Pod/web-test-health (helm hook test) container health image evil.example/tools@sha256:0000", error.Message);
-        Assert.Contains("global.tests.image.repository", error.Message);
+        Assert.Contains("declare an image you trust in clustersnek.yaml (trustedImages: - image: repository@sha256:<digest>, publicKey: path of its signer's public key)", error.Message);
+        Assert.Contains("a values file (e.g. global.tests.image.repository) cannot choose an image", error.Message);
         Assert.False(Directory.Exists(artifacts));
     }
 
@@ -144,4 +145,41 @@ public sealed class SignatureGateTests
     [Fact]
     public void A_release_that_runs_only_its_verified_digests_passes_the_gate_hooks_included() =>
         SignatureGate.RequireEveryContainer(Release(Web.Pinned), [Web]);
+
+    const string Wget = "ghcr.io/acme/wget@sha256:1111111111111111111111111111111111111111111111111111111111111111";
+
+    static RenderedManifests ReleaseWithTestImage() => ReleaseWith($$"""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web-test-health
+          annotations: {helm.sh/hook: test}
+        spec:
+          containers: [{name: health, image: "{{Wget}}"}]
+        """);
+
+    static readonly ClusterSnek.Stack.TrustedImage Declared = new("ghcr.io/acme/wget", Wget.Split('@')[1], "keys/acme.pub", 57);
+
+    [Fact]
+    public void A_declared_trusted_image_whose_signature_verified_passes_the_gate() =>
+        SignatureGate.RequireEveryContainer(ReleaseWithTestImage(), [Web],
+            new ExternalImages([Declared], [new ImageVerdict("ghcr.io/acme/wget", new Digest(Declared.Digest), true, [])]));
+
+    [Fact]
+    public void A_declared_trusted_image_whose_signature_failed_is_refused_naming_its_declaration()
+    {
+        var error = Assert.Throws<UnverifiedImageException>(() => SignatureGate.RequireEveryContainer(ReleaseWithTestImage(), [Web],
+            new ExternalImages([Declared], [new ImageVerdict("ghcr.io/acme/wget", new Digest(Declared.Digest), false, ["no signature"])])));
+
+        Assert.Contains($"Pod/web-test-health (helm hook test) container health image {Wget}: declared trusted (clustersnek.yaml:57) " +
+            "but its signature did not verify with keys/acme.pub (no signature)", error.Message);
+    }
+
+    [Fact]
+    public void A_declared_trusted_image_without_a_verdict_is_refused()
+    {
+        var error = Assert.Throws<UnverifiedImageException>(() => SignatureGate.RequireEveryContainer(ReleaseWithTestImage(), [Web], new ExternalImages([Declared], [])));
+
+        Assert.Contains("declared trusted (clustersnek.yaml:57) but VerifySignatures has no verdict on it", error.Message);
+    }
 }

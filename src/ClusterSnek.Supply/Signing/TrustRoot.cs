@@ -29,6 +29,10 @@ public sealed record TrustRoot(AbsolutePath PublicKey, KeySource Source)
         return new TrustRoot(development, KeySource.Development);
     }
 
+    /// <summary>The key declared for a trusted external image (clustersnek.yaml trustedImages publicKey), checked like any trust root.</summary>
+    public static TrustRoot Declared(AbsolutePath root, AbsolutePath artifacts, string publicKey, string origin) =>
+        Checked(new TrustRoot(Path.IsPathRooted(publicKey) ? new AbsolutePath(publicKey) : root / publicKey, KeySource.Committed), artifacts, origin);
+
     static TrustRoot Checked(TrustRoot trust, AbsolutePath artifacts, string origin)
     {
         if (!File.Exists(trust.PublicKey))

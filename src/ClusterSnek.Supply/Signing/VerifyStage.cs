@@ -23,6 +23,24 @@ public sealed class VerifyStage(RegistryClient registry, PublicKey key)
         return verdicts;
     }
 
+    /// <summary>
+    /// Verifies each image the pipeline did not build (clustersnek.yaml trustedImages) with the key declared for it: a cosign
+    /// signature on exactly that digest; no attestations are required of an image someone else built.
+    /// </summary>
+    public static async Task<IReadOnlyList<ImageVerdict>> ExternalAsync(RegistryClient registry, IReadOnlyList<(ImageReference Image, Digest Digest, PublicKey Key)> images,
+        CancellationToken cancellation = default)
+    {
+        var verdicts = new List<ImageVerdict>();
+        foreach (var (image, digest, key) in images)
+        {
+            var result = await new SignatureVerifier(registry, key).VerifyAsync(image, digest, [], cancellation);
+            if (result.Passed) Log.Information("verified trusted external image: {Summary}", result.Summary);
+            else Log.Error("REJECTED trusted external image {Summary}", result.Summary);
+            verdicts.Add(new ImageVerdict(image.Name, digest, result.Passed, result.Passed ? [] : [.. result.Reasons]));
+        }
+        return verdicts;
+    }
+
     /// <summary>Fails closed: no verdict, or any rejected image, stops the run with every image and reason named.</summary>
     public static void EnsurePassed(IReadOnlyList<ImageVerdict> verdicts)
     {

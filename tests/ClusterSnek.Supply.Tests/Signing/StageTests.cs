@@ -80,6 +80,20 @@ public sealed class StageTests(RegistryFixture registry) : IDisposable
     }
 
     [Fact]
+    public async Task A_trusted_external_image_verifies_with_its_declared_key_and_fails_with_any_other()
+    {
+        var (image, digest) = await registry.PushImageAsync("acme/wget", "1.36", new Dictionary<string, string> { ["svc"] = "wget" });
+        using var acme = SigningKey.Generate();
+        await new ImageSigner(registry.Client, acme).SignAsync(image, digest, [], Ct);
+        var byDigest = new ImageReference(image.Registry, image.Repository);
+
+        var verdicts = await VerifyStage.ExternalAsync(registry.Client, [(byDigest, digest, acme.Public), (byDigest, digest, key.Public)], Ct);
+
+        Assert.Equal([true, false], verdicts.Select(v => v.Passed));
+        Assert.Equal(byDigest.Name, verdicts[0].Service);
+    }
+
+    [Fact]
     public async Task Signing_an_image_that_is_not_in_the_registry_is_refused()
     {
         var image = new ImageReference(registry.Host, "stage/ghost");
