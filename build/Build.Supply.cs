@@ -2,6 +2,7 @@ using ClusterSnek.Images.Distribution;
 using ClusterSnek.Pipeline;
 using ClusterSnek.Reports.Audit;
 using ClusterSnek.Supply;
+using ClusterSnek.Supply.Sbom;
 using ClusterSnek.Supply.Signing;
 using ClusterSnek.Tools;
 
@@ -73,7 +74,7 @@ partial class Build
                 using var registry = new RegistryClient(DockerConfigCredentials.Load());
                 record = new SignatureVerificationRecord(SignerKind.Native,
                     trust.PublicKey.IsInside(RootDirectory) ? trust.PublicKey.RelativeTo(RootDirectory) : trust.PublicKey.Value,
-                    key.KeyId, await new VerifyStage(registry, key).RunAsync(images, ct)) { KeySource = trust.Source };
+                    key.KeyId, await new VerifyStage(registry, key) { Policy = AttestationPolicyFor(images) }.RunAsync(images, ct)) { KeySource = trust.Source };
                 if (trust.Source == KeySource.Development)
                     Serilog.Log.Warning("Verified with the development key {Key} (local run only): not a release verification", trust.PublicKey);
             }
@@ -101,6 +102,19 @@ partial class Build
     SigningIdentity SigningIdentityFor()
     {
         return KeyStore.Resolve(RootDirectory, Manifest.Signing.PublicKey, SigningKey?.Value, SigningKeyPassword, Manifest.Signing.DevelopmentKeyDirectory, RequireSigningKey);
+    }
+
+    /// <summary>
+    /// What this run's attestations must say: ClusterSnek's build type, the builder this environment is (the GitHub workflow, or
+    /// the local builder), the run's commit, and for the SBOM attestation the SBOM Sbom wrote for the digest.
+    /// </summary>
+    AttestationPolicy AttestationPolicyFor(IReadOnlyList<ImageEntry> images)
+    {
+        var expected = ProvenanceFacts.FromRun(Run, "VerifySignatures");
+        return new AttestationPolicy(ProvenanceFacts.BuildType, [expected.BuilderId], expected.Commit, digest =>
+            images.FirstOrDefault(i => i.Digest == digest) is { } image && SbomStage.FileFor(SbomDirectory, image) is var file && File.Exists(file)
+                ? (new AbsolutePath(file).RelativeTo(RootDirectory), System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file))!)
+                : null);
     }
 
     /// <summary>clustersnek.yaml trustedImages, each checked with its own declared key (never one from artifacts/).</summary>

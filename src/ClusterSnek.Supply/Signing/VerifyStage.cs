@@ -9,9 +9,12 @@ namespace ClusterSnek.Supply.Signing;
 /// </summary>
 public sealed class VerifyStage(RegistryClient registry, PublicKey key)
 {
+    /// <summary>What the attestations must say (provenance build type, builder, commit; SBOM content); null checks only signatures and subjects.</summary>
+    public AttestationPolicy? Policy { get; init; }
+
     public async Task<IReadOnlyList<ImageVerdict>> RunAsync(IReadOnlyList<ImageEntry> images, CancellationToken cancellation = default)
     {
-        var verifier = new SignatureVerifier(registry, key);
+        var verifier = new SignatureVerifier(registry, key) { Policy = Policy };
         var verdicts = new List<ImageVerdict>();
         foreach (var entry in images)
         {

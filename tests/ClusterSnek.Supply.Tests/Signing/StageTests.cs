@@ -94,6 +94,39 @@ public sealed class StageTests(RegistryFixture registry) : IDisposable
     }
 
     [Fact]
+    public async Task Attestations_signed_at_another_commit_fail_verification_naming_the_commit()
+    {
+        var entry = await ImageAsync("oldcommit", withSbom: true);
+        var signedAt = new ProvenanceFacts("https://github.com/clustersnek/clustersnek/local-builder", "1", "Sign", new Dictionary<string, object?>(), null,
+            "0000000000000000000000000000000000000000", "urn:uuid:1", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+        await Signer.RunAsync([entry], signedAt, Ct);
+        var sbom = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(ClusterSnek.Supply.Sbom.SbomStage.FileFor(root / "sbom", entry)))!;
+        var policy = new AttestationPolicy(ProvenanceFacts.BuildType, [signedAt.BuilderId], "1111111111111111111111111111111111111111",
+            _ => ("sbom/oldcommit.cdx.json", sbom));
+
+        var verdict = Assert.Single(await new VerifyStage(registry.Client, key.Public) { Policy = policy }.RunAsync([entry], Ct));
+
+        Assert.False(verdict.Passed);
+        Assert.Equal("https://slsa.dev/provenance/v1 attestation: provenance buildDefinition.resolvedDependencies[].digest.gitCommit: " +
+            "expected 1111111111111111111111111111111111111111, found 0000000000000000000000000000000000000000", Assert.Single(verdict.Reasons));
+    }
+
+    [Fact]
+    public async Task Attestations_that_say_what_the_release_is_pass_the_policy()
+    {
+        var entry = await ImageAsync("goodcommit", withSbom: true);
+        var facts = new ProvenanceFacts("https://github.com/clustersnek/clustersnek/local-builder", "1", "Sign", new Dictionary<string, object?>(), null,
+            "1111111111111111111111111111111111111111", "urn:uuid:1", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+        await Signer.RunAsync([entry], facts, Ct);
+        var sbom = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(ClusterSnek.Supply.Sbom.SbomStage.FileFor(root / "sbom", entry)))!;
+        var policy = new AttestationPolicy(ProvenanceFacts.BuildType, [facts.BuilderId], facts.Commit, _ => ("sbom/goodcommit.cdx.json", sbom));
+
+        var verdict = Assert.Single(await new VerifyStage(registry.Client, key.Public) { Policy = policy }.RunAsync([entry], Ct));
+
+        Assert.True(verdict.Passed, string.Join("; ", verdict.Reasons));
+    }
+
+    [Fact]
     public async Task Signing_an_image_that_is_not_in_the_registry_is_refused()
     {
         var image = new ImageReference(registry.Host, "stage/ghost");
