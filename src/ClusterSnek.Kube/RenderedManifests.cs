@@ -159,11 +159,13 @@ public sealed class RenderedManifests
     };
 }
 
-/// <summary>One container of a rendered document: the document (kind/name), its helm hook if any, the list it is in, its name and image.</summary>
+/// <summary>One container of a rendered document: the document (kind/name), its helm hook if any, its list, its name and image.</summary>
 public sealed record RenderedContainer(string Document, string? Hook, string List, string Name, string Image)
 {
     public override string ToString() =>
-        $"{Document}{(Hook is null ? "" : $" (helm hook {Hook})")} {List switch { "containers" => "container", "initContainers" => "initContainer", _ => "ephemeralContainer" }} {Name} image {(Image.Length == 0 ? "(none)" : Image)}";
+        $"{Document}{(Hook is null ? "" : $" (helm hook {Hook})")} {Kind} {Name} image {(Image.Length == 0 ? "(none)" : Image)}";
+
+    string Kind => List switch { "containers" => "container", "initContainers" => "initContainer", _ => "ephemeralContainer" };
 }
 
 /// <summary>A workload of the release: its kind, name, the service it belongs to and its containers' images.</summary>

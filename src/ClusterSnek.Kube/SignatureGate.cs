@@ -44,12 +44,14 @@ public static class SignatureGate
         foreach (var container in rendered.Containers().Where(c => !images.Any(i => i.Pinned == c.Image)))
         {
             var declared = trusted?.FirstOrDefault(t => t.Pinned == container.Image);
-            var verdict = declared is null ? null : externalVerdicts?.FirstOrDefault(v => v.Service == declared.Repository && v.Digest.Value == declared.Digest);
+            var verdict = declared is null ? null
+                : externalVerdicts?.FirstOrDefault(v => v.Service == declared.Repository && v.Digest.Value == declared.Digest);
             if (verdict is { Passed: true }) continue;
             problems.Add(declared is null
                 ? $"{container}: not an image this run built, signed and verified, nor a trusted image of {StackManifest.FileName}"
                 : $"{container}: declared trusted ({StackManifest.FileName}:{declared.Line}) but " +
-                  (verdict is null ? "VerifySignatures has no verdict on it" : $"its signature did not verify with {declared.PublicKey} ({string.Join("; ", verdict.Reasons)})"));
+                  (verdict is null ? "VerifySignatures has no verdict on it"
+                      : $"its signature did not verify with {declared.PublicKey} ({string.Join("; ", verdict.Reasons)})"));
         }
         if (problems.Count == 0) return;
         throw new UnverifiedImageException(

@@ -20,7 +20,7 @@ public sealed record SignatureVerificationRecord(SignerKind Method, string? Publ
     /// <summary>Where the public key the images were checked against came from (null for keyless verification).</summary>
     public KeySource? KeySource { get; init; }
 
-    /// <summary>Verdicts on the trusted external images of clustersnek.yaml (service = the image's repository), each with its own key.</summary>
+    /// <summary>Verdicts on clustersnek.yaml's trusted external images (service = the image's repository), each with its own key.</summary>
     public IReadOnlyList<ImageVerdict> External { get; init; } = [];
 
     [System.Text.Json.Serialization.JsonIgnore] public bool Passed => Images.Count > 0 && Images.All(i => i.Passed);

@@ -87,9 +87,11 @@ public static partial class ManifestReader
             var image = r.Text(t, "image", required: true)!;
             var match = PinnedImage().Match(image);
             if (!match.Success || match.Groups["repo"].Value.Split('/')[^1].Contains(':'))
-                throw r.Error(t["image"], $"trusted image '{image}' must be pinned by digest (repository@sha256:<64 hex>), without a tag; a tag can be moved");
+                throw r.Error(t["image"],
+                    $"trusted image '{image}' must be pinned by digest (repository@sha256:<64 hex>), without a tag; a tag can be moved");
             if (trusted.Any(x => x.Pinned == image)) throw r.Error(t["image"], $"trusted image '{image}' is declared twice");
-            trusted.Add(new TrustedImage(match.Groups["repo"].Value, match.Groups["digest"].Value, r.Text(t, "publicKey", required: true)!, (int)t.Start.Line));
+            trusted.Add(new TrustedImage(match.Groups["repo"].Value, match.Groups["digest"].Value, r.Text(t, "publicKey", required: true)!,
+                (int)t.Start.Line));
         }
 
         return new StackManifest(name, registrySettings, services, environments,

@@ -10,7 +10,7 @@ public sealed record StackManifest(
     SigningSettings Signing,
     PolicySettings Policies)
 {
-    /// <summary>Images the pipeline does not build that a release may run, each pinned by digest with the key that must have signed it.</summary>
+    /// <summary>Images the pipeline does not build that a release may run, pinned by digest, each with its signer's key.</summary>
     public IReadOnlyList<TrustedImage> TrustedImages { get; init; } = [];
 
     public const string FileName = "clustersnek.yaml";
@@ -41,7 +41,8 @@ public sealed record SigningSettings(string PublicKey, string DevelopmentKeyDire
 
 /// <summary>
 /// An image the pipeline did not build (e.g. a helm test image), declared in clustersnek.yaml <c>trustedImages</c>: repository,
-/// digest, and the public key (a path in the repository) its cosign signature must verify with; <paramref name="Line"/> is where it is declared.
+/// digest, and the public key (a path in the repository) its cosign signature must verify with; <paramref name="Line"/> is
+/// where it is declared.
 /// </summary>
 public sealed record TrustedImage(string Repository, string Digest, string PublicKey, int Line)
 {

@@ -49,15 +49,16 @@ internal sealed class RedactingFileSink(ITextFormatter formatter, string path) :
     public void Dispose() { lock (gate) writer.Dispose(); }
 
     // Property values are redacted before the JSON formatter escapes them (an escaped secret would not match the text).
-    static LogEvent Redacted(LogEvent e) => new(e.Timestamp, e.Level, e.Exception is null ? null : new RedactedException(e.Exception), e.MessageTemplate,
-        e.Properties.Select(p => new LogEventProperty(p.Key, Redacted(p.Value))));
+    static LogEvent Redacted(LogEvent e) => new(e.Timestamp, e.Level, e.Exception is null ? null : new RedactedException(e.Exception),
+        e.MessageTemplate, e.Properties.Select(p => new LogEventProperty(p.Key, Redacted(p.Value))));
 
     static LogEventPropertyValue Redacted(LogEventPropertyValue value) => value switch
     {
         ScalarValue { Value: string s } => new ScalarValue(Redactor.Redact(s)),
         SequenceValue q => new SequenceValue(q.Elements.Select(Redacted)),
         StructureValue t => new StructureValue(t.Properties.Select(p => new LogEventProperty(p.Name, Redacted(p.Value))), t.TypeTag),
-        DictionaryValue d => new DictionaryValue(d.Elements.Select(kv => KeyValuePair.Create((ScalarValue)Redacted(kv.Key), Redacted(kv.Value)))),
+        DictionaryValue d => new DictionaryValue(d.Elements.Select(kv =>
+            KeyValuePair.Create((ScalarValue)Redacted(kv.Key), Redacted(kv.Value)))),
         _ => value,
     };
 

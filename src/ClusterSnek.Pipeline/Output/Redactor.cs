@@ -21,7 +21,7 @@ public static class Redactor
     // Shorter encoded fragments (a base64 core of a short secret) would mask ordinary text.
     const int MinimumFormLength = 6;
 
-    /// <summary>Registers a secret and its encoded forms; values shorter than 4 characters would mask ordinary words, so they are refused.</summary>
+    /// <summary>Registers a secret and its encoded forms; values under 4 characters (ordinary words) are refused.</summary>
     public static void Register(string? secret)
     {
         if (string.IsNullOrEmpty(secret) || secret.Length < 4) return;
@@ -91,7 +91,7 @@ public static class Redactor
         return text;
     }
 
-    /// <summary>A copy of <paramref name="node"/> with every string value and property name redacted, for redacting before serializing.</summary>
+    /// <summary>A copy of <paramref name="node"/> with every string value and property name redacted (before serializing).</summary>
     public static JsonNode? RedactValues(JsonNode? node)
     {
         if (ordered.Length == 0) return node?.DeepClone();

@@ -54,7 +54,8 @@ public static class ScanInputs
     public static string Scanner(ResolvedTool trivy)
     {
         var info = new FileInfo(trivy.Path);
-        return $"{trivy.Name} {trivy.Version} {trivy.Path} {(info.Exists ? info.Length : -1)} {(info.Exists ? info.LastWriteTimeUtc.Ticks : 0)}";
+        var identity = $"{trivy.Name} {trivy.Version} {trivy.Path}";
+        return info.Exists ? $"{identity} {info.Length} {info.LastWriteTimeUtc.Ticks}" : identity;
     }
 
     /// <summary>The vulnerability database trivy would use (its metadata.json), or "offline" when there is none.</summary>
@@ -76,7 +77,8 @@ public static class ScanInputs
             var all = ExceptionsFile.Parse(File.ReadAllText(exceptionsFile), exceptionsFile, DateOnly.MinValue);
             var valid = all.Where(e => e.Expires >= today).ToList();
             var expired = all.Count - valid.Count;
-            return valid.Count == 0 ? $"none valid ({expired} expired)" : $"{valid.Min(e => e.Expires).AddDays(1):yyyy-MM-dd} ({expired} expired)";
+            return valid.Count == 0 ? $"none valid ({expired} expired)"
+                : $"{valid.Min(e => e.Expires).AddDays(1):yyyy-MM-dd} ({expired} expired)";
         }
         catch (ScanFailedException e) { return "malformed: " + e.Message; } // Scan itself fails on it, naming the line
     }

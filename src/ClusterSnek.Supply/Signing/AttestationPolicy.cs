@@ -11,7 +11,8 @@ namespace ClusterSnek.Supply.Signing;
 /// </summary>
 /// <param name="Commit">The release's commit (null when the run has none: not checked).</param>
 /// <param name="SbomFor">The SBOM Sbom wrote for a digest, with its file name; null when there is none (a failure).</param>
-public sealed record AttestationPolicy(string BuildType, IReadOnlyList<string> BuilderIds, string? Commit, Func<Digest, (string File, JsonNode Sbom)?> SbomFor)
+public sealed record AttestationPolicy(
+    string BuildType, IReadOnlyList<string> BuilderIds, string? Commit, Func<Digest, (string File, JsonNode Sbom)?> SbomFor)
 {
     /// <summary>The failures of one verified statement about <paramref name="digest"/>; empty when it says what is expected.</summary>
     public IReadOnlyList<string> Check(InTotoStatement statement, Digest digest) => statement.PredicateType switch
@@ -27,13 +28,15 @@ public sealed record AttestationPolicy(string BuildType, IReadOnlyList<string> B
         var buildType = predicate["buildDefinition"]?["buildType"]?.ToString();
         if (buildType != BuildType) failures.Add(Mismatch("buildDefinition.buildType", BuildType, buildType));
         var builder = predicate["runDetails"]?["builder"]?["id"]?.ToString();
-        if (builder is null || !BuilderIds.Contains(builder)) failures.Add(Mismatch("runDetails.builder.id", string.Join(" or ", BuilderIds), builder));
+        if (builder is null || !BuilderIds.Contains(builder))
+            failures.Add(Mismatch("runDetails.builder.id", string.Join(" or ", BuilderIds), builder));
         if (Commit is not null)
         {
             var commits = (predicate["buildDefinition"]?["resolvedDependencies"] as JsonArray ?? [])
                 .Select(d => d?["digest"]?["gitCommit"]?.ToString()).OfType<string>().ToList();
             if (!commits.Contains(Commit))
-                failures.Add(Mismatch("buildDefinition.resolvedDependencies[].digest.gitCommit", Commit, commits.Count == 0 ? null : string.Join(", ", commits)));
+                failures.Add(Mismatch("buildDefinition.resolvedDependencies[].digest.gitCommit", Commit,
+                    commits.Count == 0 ? null : string.Join(", ", commits)));
         }
         return failures.Select(f => "provenance " + f).ToList();
     }
@@ -48,5 +51,6 @@ public sealed record AttestationPolicy(string BuildType, IReadOnlyList<string> B
 
     static string Mismatch(string field, string expected, string? found) => $"{field}: expected {expected}, found {found ?? "(none)"}";
 
-    static string Hash(JsonNode node) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(node.ToJsonString())))[..16] + "…";
+    static string Hash(JsonNode node) =>
+        "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(node.ToJsonString())))[..16] + "…";
 }

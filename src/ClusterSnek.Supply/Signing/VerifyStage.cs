@@ -9,7 +9,7 @@ namespace ClusterSnek.Supply.Signing;
 /// </summary>
 public sealed class VerifyStage(RegistryClient registry, PublicKey key)
 {
-    /// <summary>What the attestations must say (provenance build type, builder, commit; SBOM content); null checks only signatures and subjects.</summary>
+    /// <summary>What the attestations must say (provenance build type, builder, commit; SBOM content); null: signatures only.</summary>
     public AttestationPolicy? Policy { get; init; }
 
     public async Task<IReadOnlyList<ImageVerdict>> RunAsync(IReadOnlyList<ImageEntry> images, CancellationToken cancellation = default)
@@ -30,8 +30,8 @@ public sealed class VerifyStage(RegistryClient registry, PublicKey key)
     /// Verifies each image the pipeline did not build (clustersnek.yaml trustedImages) with the key declared for it: a cosign
     /// signature on exactly that digest; no attestations are required of an image someone else built.
     /// </summary>
-    public static async Task<IReadOnlyList<ImageVerdict>> ExternalAsync(RegistryClient registry, IReadOnlyList<(ImageReference Image, Digest Digest, PublicKey Key)> images,
-        CancellationToken cancellation = default)
+    public static async Task<IReadOnlyList<ImageVerdict>> ExternalAsync(RegistryClient registry,
+        IReadOnlyList<(ImageReference Image, Digest Digest, PublicKey Key)> images, CancellationToken cancellation = default)
     {
         var verdicts = new List<ImageVerdict>();
         foreach (var (image, digest, key) in images)
