@@ -48,9 +48,16 @@ partial class Build
         {
             var images = ReleaseImages;
             var verdicts = Run.Get(Sections.SignatureVerification)?.Images ?? [];
+            // Only this run's verdicts: a carried one is text in artifacts/pipeline.json, which anyone who runs the build can edit.
+            if (Run.CarriedFrom(Sections.SignatureVerification) is { } carried)
+                throw new UnverifiedImageException($"Refusing to deploy, nothing was started: the signature verdicts are carried from run {carried.Run}, " +
+                    "not made in this run; run Deploy with VerifySignatures (do not --skip it).");
             // The gate runs before rendering or any runtime call: unsigned or unverified images never start.
             SignatureGate.Require(images, verdicts);
             var rendered = await RenderReleaseAsync(images, ct);
+            // Hooks, Jobs, init containers: every document, before any runtime call.
+            var external = new ExternalImages(Manifest.TrustedImages, Run.Get(Sections.SignatureVerification)?.External ?? []);
+            SignatureGate.RequireEveryContainer(rendered, images, external);
             var subject = $"{Manifest.Chart.Release} ({Env}, {KubeContext ?? "local runtime"})";
             DeploymentRecord deployment;
             try
@@ -58,9 +65,9 @@ partial class Build
                 if (KubeContext is null)
                 {
                     await EnsureRegistryAsync(ct); // the local runtime pulls this run's digests from it
-                    deployment = await (await LocalAsync(ct)).DeployAsync(rendered, images, verdicts, rollback: !NoRollback, ct);
+                    deployment = await (await LocalAsync(ct, external)).DeployAsync(rendered, images, verdicts, rollback: !NoRollback, ct);
                 }
-                else deployment = await (await ClusterAsync(ct)).DeployAsync(rendered, images, verdicts, Env, ServiceUrls(), ct);
+                else deployment = await (await ClusterAsync(ct, external)).DeployAsync(rendered, images, verdicts, Env, ServiceUrls(), ct);
             }
             catch (Exception e)
             {
@@ -142,21 +149,22 @@ partial class Build
         return RenderedManifests.Parse(yaml, $"helm template {Manifest.Chart.Path}");
     }
 
-    async Task<LocalDeployment> LocalAsync(CancellationToken ct)
+    async Task<LocalDeployment> LocalAsync(CancellationToken ct, ExternalImages? external = null)
     {
         await Toolchain.ResolveAsync(ToolPins.Runc, ct);
         await Toolchain.ResolveAsync(ToolPins.Catatonit, ct);
         var podman = new Podman(await Toolchain.ResolveAsync(ToolPins.Podman, ct), PodmanStorage.Under(ArtifactsDirectory / "podman"));
-        return new LocalDeployment(podman, ArtifactsDirectory, new LocalTarget(Env, DeployEnvironment.Namespace, Manifest.Chart.Release, ServiceUrls()), http);
+        return new LocalDeployment(podman, ArtifactsDirectory, new LocalTarget(Env, DeployEnvironment.Namespace, Manifest.Chart.Release, ServiceUrls()), http)
+        { External = external ?? ExternalImages.None };
     }
 
-    async Task<ClusterDeployment> ClusterAsync(CancellationToken ct)
+    async Task<ClusterDeployment> ClusterAsync(CancellationToken ct, ExternalImages? external = null)
     {
         var client = await ClusterRelease.ConnectAsync(KubeContext, cancellation: ct);
         var helm = new HelmRelease(await Toolchain.ResolveAsync(ToolPins.Helm, ct));
         var runValues = ReleaseDirectory / "run-values.yaml";
         return new ClusterDeployment(helm, new ClusterTarget(KubeContext, DeployEnvironment.Namespace, Manifest.Chart.Release, RootDirectory / Manifest.Chart.Path,
             [RootDirectory / DeployEnvironment.ValuesFile, .. UserValuesFiles, .. File.Exists(runValues) ? new[] { (string)runValues } : []],
-            new Dictionary<string, string>(), TimeSpan.FromSeconds(Timeout)), client);
+            new Dictionary<string, string>(), TimeSpan.FromSeconds(Timeout)), client) { External = external ?? ExternalImages.None };
     }
 }

@@ -33,6 +33,11 @@ partial class Build
         .Reads(Sections.Images)
         .Requires(new Check("fail-on", () => { try { GateOptions.ParseFailOn(FailOn); return null; } catch (ArgumentException e) { return e.Message; } }))
         .Inputs(() => [.. ReleaseDigests(), ExceptionsText(), string.Join(',', FailOn), IgnoreUnfixed.ToString(), RequireVulnScan.ToString(), TrivyDbRepository])
+        // What a cached verdict also rests on: the repository it scanned, the scanner, its database, and today's exceptions.
+        .Inputs(() => [ScanInputs.RepositoryDigest(RootDirectory)])
+        .Inputs(() => [ScanInputs.Scanner(Toolchain.ResolveAsync(ToolPins.Trivy, CancellationToken.None).GetAwaiter().GetResult()),
+            ScanInputs.VulnerabilityDatabase(TrivyCache)])
+        .Inputs(() => [ScanInputs.NearestExceptionExpiry(RootDirectory / Manifest.Policies.Exceptions, DateOnly.FromDateTime(DateTime.UtcNow))])
         .Executes(async ct =>
         {
             await EnsureRegistryAsync(ct);

@@ -2,6 +2,7 @@ using ClusterSnek.Images.Distribution;
 using ClusterSnek.Pipeline;
 using ClusterSnek.Reports.Audit;
 using ClusterSnek.Supply;
+using ClusterSnek.Supply.Sbom;
 using ClusterSnek.Supply.Signing;
 using ClusterSnek.Tools;
 
@@ -17,7 +18,7 @@ partial class Build
     [Parameter("Refuse the local development key: sign only with --signing-key (or keyless cosign); on when CI=true")]
     public bool RequireSigningKey { get; set; } = Environment.GetEnvironmentVariable("CI") == "true";
 
-    [Parameter("Public key VerifySignatures checks against (default: pipeline.json signing.publicKey, else clustersnek.yaml signing.publicKey)",
+    [Parameter("Public key VerifySignatures checks against (default: the committed clustersnek.yaml signing.publicKey; on a local run without it, the development key)",
         MustExist = true)]
     public AbsolutePath? SigningPublicKey { get; set; }
 
@@ -71,14 +72,18 @@ partial class Build
             }
             else
             {
-                var keyPath = new AbsolutePath(VerificationKeyPath());
-                using var key = PublicKey.Load(keyPath);
+                var trust = VerificationTrustRoot();
+                using var key = PublicKey.Load(trust.PublicKey);
                 using var registry = new RegistryClient(DockerConfigCredentials.Load());
-                record = new SignatureVerificationRecord(SignerKind.Native, keyPath.IsInside(RootDirectory) ? keyPath.RelativeTo(RootDirectory) : keyPath.Value,
-                    key.KeyId, await new VerifyStage(registry, key).RunAsync(images, ct));
+                record = new SignatureVerificationRecord(SignerKind.Native,
+                    trust.PublicKey.IsInside(RootDirectory) ? trust.PublicKey.RelativeTo(RootDirectory) : trust.PublicKey.Value,
+                    key.KeyId, await new VerifyStage(registry, key) { Policy = AttestationPolicyFor(images) }.RunAsync(images, ct)) { KeySource = trust.Source };
+                if (trust.Source == KeySource.Development)
+                    Serilog.Log.Warning("Verified with the development key {Key} (local run only): not a release verification", trust.PublicKey);
             }
+            record = record with { External = await VerifyTrustedImagesAsync(ct) };
             Run.Set(Sections.SignatureVerification, record);
-            VerifyStage.EnsurePassed(record.Images);
+            VerifyStage.EnsurePassed([.. record.Images, .. record.External]);
         });
 
     Target GenerateSigningKey => _ => _
@@ -102,13 +107,35 @@ partial class Build
         return KeyStore.Resolve(RootDirectory, Manifest.Signing.PublicKey, SigningKey?.Value, SigningKeyPassword, Manifest.Signing.DevelopmentKeyDirectory, RequireSigningKey);
     }
 
-    string VerificationKeyPath()
+    /// <summary>
+    /// What this run's attestations must say: ClusterSnek's build type, the builder this environment is (the GitHub workflow, or
+    /// the local builder), the run's commit, and for the SBOM attestation the SBOM Sbom wrote for the digest.
+    /// </summary>
+    AttestationPolicy AttestationPolicyFor(IReadOnlyList<ImageEntry> images)
     {
-        if (SigningPublicKey is not null) return SigningPublicKey;
-        var recorded = Run.Get(Sections.Signing)?.PublicKey;
-        if (recorded is not null) return Path.IsPathRooted(recorded) ? recorded : RootDirectory / recorded;
-        var committed = RootDirectory / Manifest.Signing.PublicKey;
-        if (File.Exists(committed) || RequireSigningKey) return committed;
-        return Path.Combine(KeyStore.ExpandHome(Manifest.Signing.DevelopmentKeyDirectory), KeyStore.PublicKeyFile);
+        var expected = ProvenanceFacts.FromRun(Run, "VerifySignatures");
+        return new AttestationPolicy(ProvenanceFacts.BuildType, [expected.BuilderId], expected.Commit, digest =>
+            images.FirstOrDefault(i => i.Digest == digest) is { } image && SbomStage.FileFor(SbomDirectory, image) is var file && File.Exists(file)
+                ? (new AbsolutePath(file).RelativeTo(RootDirectory), System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file))!)
+                : null);
     }
+
+    /// <summary>clustersnek.yaml trustedImages, each checked with its own declared key (never one from artifacts/).</summary>
+    async Task<IReadOnlyList<ImageVerdict>> VerifyTrustedImagesAsync(CancellationToken ct)
+    {
+        if (Manifest.TrustedImages.Count == 0) return [];
+        var keys = Manifest.TrustedImages.Select(t => PublicKey.Load(TrustRoot.Declared(RootDirectory, ArtifactsDirectory, t.PublicKey,
+            $"{ClusterSnek.Stack.StackManifest.FileName}:{t.Line} trustedImages publicKey").PublicKey)).ToList();
+        try
+        {
+            using var registry = new RegistryClient(DockerConfigCredentials.Load());
+            return await VerifyStage.ExternalAsync(registry,
+                Manifest.TrustedImages.Select((t, i) => (ImageReference.Parse(t.Repository), new Digest(t.Digest), keys[i])).ToList(), ct);
+        }
+        finally { foreach (var key in keys) key.Dispose(); }
+    }
+
+    /// <summary>The key VerifySignatures trusts: never the one the signer recorded in pipeline.json (artifacts/ is anyone's to edit).</summary>
+    TrustRoot VerificationTrustRoot() => TrustRoot.Resolve(RootDirectory, ArtifactsDirectory, SigningPublicKey, Manifest.Signing.PublicKey,
+        Manifest.Signing.DevelopmentKeyDirectory, localRun: !RequireSigningKey && Environment.GetEnvironmentVariable("CI") != "true");
 }

@@ -1,3 +1,4 @@
+using ClusterSnek.Stack;
 using ClusterSnek.Tools;
 using k8s;
 using Serilog;
@@ -7,19 +8,16 @@ namespace ClusterSnek.Kube;
 /// <summary>Deploy → Verify → Rollback on a cluster (helm + KubernetesClient); returns the deployment and verification records.</summary>
 public sealed class ClusterDeployment(HelmRelease helm, ClusterTarget target, IKubernetes client)
 {
+    /// <summary>The trusted external images of clustersnek.yaml and VerifySignatures' verdicts on them.</summary>
+    public ExternalImages External { get; init; } = ExternalImages.None;
+
     public ClusterRelease Release { get; } = new(helm, target);
 
     public async Task<DeploymentRecord> DeployAsync(RenderedManifests desired, IReadOnlyList<PinnedImage> images, IReadOnlyList<ImageVerdict> verdicts,
         string environment, IReadOnlyList<ServiceUrl> urls, CancellationToken cancellation = default)
     {
         SignatureGate.Require(images, verdicts);
-        var unknown = desired.Images().Where(i => !images.Any(d => d.Pinned == i)).ToList();
-        var hookImages = desired.Documents.Where(d => d["metadata"]?["annotations"]?[ClusterChecks.HookAnnotation] is not null)
-            .Select(RenderedManifests.PodSpecOf).OfType<System.Text.Json.Nodes.JsonObject>()
-            .SelectMany(s => s["containers"] as System.Text.Json.Nodes.JsonArray ?? []).Select(c => c?["image"]?.GetValue<string>()).ToHashSet();
-        unknown.RemoveAll(hookImages.Contains);
-        if (unknown.Count > 0)
-            throw new UnverifiedImageException($"Refusing to deploy, nothing was changed: {string.Join(", ", unknown)} is not a verified digest of this run.");
+        SignatureGate.RequireEveryContainer(desired, images, External);
 
         var outcome = await Release.DeployAsync(desired, cancellation);
         // helm's --rollback-on-failure (--atomic on Helm 3) has already restored the previous revision when the upgrade failed.

@@ -1,3 +1,4 @@
+using ClusterSnek.Stack;
 using System.Diagnostics;
 using ClusterSnek.Tools;
 using Serilog;
@@ -28,6 +29,9 @@ public sealed record LocalTarget(string Environment, string Namespace, string Re
 /// </summary>
 public sealed class LocalDeployment(Podman podman, string artifactsDirectory, LocalTarget target, HttpClient http)
 {
+    /// <summary>The trusted external images of clustersnek.yaml and VerifySignatures' verdicts on them.</summary>
+    public ExternalImages External { get; init; } = ExternalImages.None;
+
     public LocalRuntime Runtime { get; } = new(podman, new ReleaseHistory(Path.Combine(artifactsDirectory, "releases", target.Environment)));
 
     /// <summary>Gate, adapt, play. A failed play is rolled back (unless <paramref name="rollback"/> is false) and thrown.</summary>
@@ -35,11 +39,9 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, Lo
         bool rollback, CancellationToken cancellation = default)
     {
         SignatureGate.Require(images, verdicts);
+        // Every document, not only what kube play keeps: a release that names a foreign image anywhere is not this release.
+        SignatureGate.RequireEveryContainer(rendered, images, External);
         var local = rendered.ForLocalRuntime();
-        var unknown = local.Workloads.SelectMany(w => w.Containers.Select(c => (w.Service, c.Image)))
-            .Where(x => !images.Any(i => x.Image == i.Pinned)).ToList();
-        if (unknown.Count > 0)
-            throw new UnverifiedImageException($"Refusing to deploy, nothing was started: {string.Join("; ", unknown.Select(u => $"{u.Service} runs {u.Image}"))}, which is not a verified digest of this run.");
 
         var clock = Stopwatch.StartNew();
         var outcome = await Runtime.DeployAsync(local, images, cancellation);

@@ -75,16 +75,29 @@ public sealed class RenderedManifests
         return new LocalRelease(text, digest, kept.Where(d => KindOf(d) is "Deployment" or "Pod").Select(Workload.Of).ToList(), dropped, secrets);
     }
 
-    /// <summary>Every image a workload of the release runs.</summary>
-    public IReadOnlyList<string> Images() =>
-        Documents.Select(PodSpecOf).OfType<JsonObject>()
-            .SelectMany(s => (s["containers"] as JsonArray ?? []).Concat(s["initContainers"] as JsonArray ?? []))
-            .Select(c => c?["image"]?.GetValue<string>()).OfType<string>().Distinct().ToList();
+    /// <summary>Every image a workload of the release runs (hooks, Jobs and CronJobs included).</summary>
+    public IReadOnlyList<string> Images() => Containers().Select(c => c.Image).Distinct().ToList();
+
+    /// <summary>The lists of a pod spec that start containers; every one of them runs an image.</summary>
+    public static readonly IReadOnlyList<string> ContainerLists = ["initContainers", "containers", "ephemeralContainers"];
+
+    /// <summary>
+    /// Every container of every document (hooks, test pods, Jobs, CronJobs, init and ephemeral containers included), with the
+    /// document it stands in: what Deploy's gate checks, whatever runs it.
+    /// </summary>
+    public IReadOnlyList<RenderedContainer> Containers() =>
+        Documents.SelectMany(d => PodSpecOf(d) is { } spec
+            ? ContainerLists.SelectMany(list => (spec[list] as JsonArray ?? []).OfType<JsonObject>().Select(c => new RenderedContainer(
+                $"{KindOf(d)}/{NameOf(d)}", d["metadata"]?["annotations"]?["helm.sh/hook"]?.ToString(), list,
+                c["name"]?.ToString() ?? "(unnamed)", c["image"]?.ToString() ?? "")))
+            : []).ToList();
 
     internal static JsonObject? PodSpecOf(JsonObject d) => KindOf(d) switch
     {
         "Pod" => d["spec"] as JsonObject,
-        "Deployment" or "StatefulSet" or "DaemonSet" or "ReplicaSet" or "Job" => d["spec"]?["template"]?["spec"] as JsonObject,
+        "Deployment" or "StatefulSet" or "DaemonSet" or "ReplicaSet" or "Job" or "ReplicationController" or "PodTemplate" =>
+            (d["spec"]?["template"] ?? d["template"])?["spec"] as JsonObject,
+        "CronJob" => d["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"] as JsonObject,
         _ => null,
     };
 
@@ -96,12 +109,12 @@ public sealed class RenderedManifests
         {
             var old = volume["name"]!.GetValue<string>();
             volume["name"] = $"{workload}-{old}";
-            foreach (var list in new[] { "containers", "initContainers" })
+            foreach (var list in ContainerLists)
                 foreach (var mount in (spec[list] as JsonArray ?? []).OfType<JsonObject>().SelectMany(c => (c["volumeMounts"] as JsonArray ?? []).OfType<JsonObject>()))
                     if (mount["name"]?.GetValue<string>() == old) mount["name"] = $"{workload}-{old}";
         }
         foreach (var key in new[] { "serviceAccountName", "serviceAccount", "automountServiceAccountToken", "imagePullSecrets" }) spec.Remove(key);
-        foreach (var list in new[] { "containers", "initContainers" })
+        foreach (var list in ContainerLists)
             foreach (var c in spec[list] as JsonArray ?? [])
                 if (c is JsonObject container)
                     foreach (var key in new[] { "ports", "livenessProbe", "readinessProbe", "startupProbe" }) container.Remove(key);
@@ -123,6 +136,15 @@ public sealed class RenderedManifests
     };
 
     internal static string Digest(string text) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+}
+
+/// <summary>One container of a rendered document: the document (kind/name), its helm hook if any, its list, its name and image.</summary>
+public sealed record RenderedContainer(string Document, string? Hook, string List, string Name, string Image)
+{
+    public override string ToString() =>
+        $"{Document}{(Hook is null ? "" : $" (helm hook {Hook})")} {Kind} {Name} image {(Image.Length == 0 ? "(none)" : Image)}";
+
+    string Kind => List switch { "containers" => "container", "initContainers" => "initContainer", _ => "ephemeralContainer" };
 }
 
 /// <summary>A workload of the release: its kind, name, the service it belongs to and its containers' images.</summary>

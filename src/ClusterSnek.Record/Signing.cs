@@ -17,8 +17,20 @@ public sealed record ImageSignature(string Service, Digest Digest, string Tag, D
 /// </summary>
 public sealed record SignatureVerificationRecord(SignerKind Method, string? PublicKey, string? KeyId, IReadOnlyList<ImageVerdict> Images)
 {
+    /// <summary>Where the public key the images were checked against came from (null for keyless verification).</summary>
+    public KeySource? KeySource { get; init; }
+
+    /// <summary>Verdicts on clustersnek.yaml's trusted external images (service = the image's repository), each with its own key.</summary>
+    public IReadOnlyList<ImageVerdict> External { get; init; } = [];
+
     [System.Text.Json.Serialization.JsonIgnore] public bool Passed => Images.Count > 0 && Images.All(i => i.Passed);
 }
 
 /// <summary>The verdict on one image digest: passed or not, and the reasons.</summary>
 public sealed record ImageVerdict(string Service, Digest Digest, bool Passed, IReadOnlyList<string> Reasons);
+
+/// <summary>
+/// Where a verification's public key comes from, never from the run's own artifacts: the committed key (clustersnek.yaml
+/// signing.publicKey), --signing-public-key, or the per-user development key (local runs only: not a release).
+/// </summary>
+public enum KeySource { Committed, Parameter, Development }

@@ -9,6 +9,9 @@ public static partial class ManifestReader
     [GeneratedRegex("^[a-z][a-z0-9-]{0,40}$")]
     private static partial Regex DnsLabel();
 
+    [GeneratedRegex("^(?<repo>[a-z0-9][a-z0-9._:/-]*[a-z0-9])@(?<digest>sha256:[a-f0-9]{64})$")]
+    private static partial Regex PinnedImage();
+
     public static StackManifest Load(string path)
     {
         if (!File.Exists(path))
@@ -33,7 +36,7 @@ public static partial class ManifestReader
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new ManifestException($"{file}:1:1: expected a mapping with name, registry, services, environments.");
         var r = new Reader(file);
-        r.Keys(root, "name", "registry", "services", "environments", "chart", "signing", "policies");
+        r.Keys(root, "name", "registry", "services", "environments", "chart", "signing", "policies", "trustedImages");
 
         var name = r.Text(root, "name", required: true)!;
         var registry = r.Map(root, "registry");
@@ -84,13 +87,29 @@ public static partial class ManifestReader
         var policies = r.Map(root, "policies");
         if (policies is not null) r.Keys(policies, "directory", "exceptions", "allowedRegistries");
 
+        var trusted = new List<TrustedImage>();
+        foreach (var item in r.Seq(root, "trustedImages")?.Children ?? [])
+        {
+            var t = r.AsMap(item, "a trusted image (image: repository@sha256:<64 hex>, publicKey: path of its signer's public key)");
+            r.Keys(t, "image", "publicKey");
+            var image = r.Text(t, "image", required: true)!;
+            var match = PinnedImage().Match(image);
+            if (!match.Success || match.Groups["repo"].Value.Split('/')[^1].Contains(':'))
+                throw r.Error(t["image"],
+                    $"trusted image '{image}' must be pinned by digest (repository@sha256:<64 hex>), without a tag; a tag can be moved");
+            if (trusted.Any(x => x.Pinned == image)) throw r.Error(t["image"], $"trusted image '{image}' is declared twice");
+            trusted.Add(new TrustedImage(match.Groups["repo"].Value, match.Groups["digest"].Value, r.Text(t, "publicKey", required: true)!,
+                (int)t.Start.Line));
+        }
+
         return new StackManifest(name, registrySettings, services, environments,
             new ChartSettings(chart is null ? "charts/clustersnek" : r.Text(chart, "path") ?? "charts/clustersnek", chart is null ? name : r.Text(chart, "release") ?? name),
             new SigningSettings(signing is null ? "cosign.pub" : r.Text(signing, "publicKey") ?? "cosign.pub",
                 signing is null ? "~/.clustersnek/keys/dev" : r.Text(signing, "developmentKeyDirectory") ?? "~/.clustersnek/keys/dev"),
             new PolicySettings(policies is null ? "policies" : r.Text(policies, "directory") ?? "policies",
                 policies is null ? "policies/exceptions.yaml" : r.Text(policies, "exceptions") ?? "policies/exceptions.yaml",
-                policies is null ? [] : r.List(policies, "allowedRegistries")));
+                policies is null ? [] : r.List(policies, "allowedRegistries")))
+        { TrustedImages = trusted };
     }
 
     sealed class Reader(string file)

@@ -10,6 +10,9 @@ public sealed record StackManifest(
     SigningSettings Signing,
     PolicySettings Policies)
 {
+    /// <summary>Images the pipeline does not build that a release may run, pinned by digest, each with its signer's key.</summary>
+    public IReadOnlyList<TrustedImage> TrustedImages { get; init; } = [];
+
     public const string FileName = "clustersnek.yaml";
 
     public EnvironmentSpec Environment(string name) =>
@@ -35,6 +38,17 @@ public sealed record ChartSettings(string Path, string Release);
 
 /// <summary>Where the public signing key lives and where a development key pair is created.</summary>
 public sealed record SigningSettings(string PublicKey, string DevelopmentKeyDirectory);
+
+/// <summary>
+/// An image the pipeline did not build (e.g. a helm test image), declared in clustersnek.yaml <c>trustedImages</c>: repository,
+/// digest, and the public key (a path in the repository) its cosign signature must verify with; <paramref name="Line"/> is
+/// where it is declared.
+/// </summary>
+public sealed record TrustedImage(string Repository, string Digest, string PublicKey, int Line)
+{
+    /// <summary>repository@sha256:..., as a rendered manifest names it.</summary>
+    public string Pinned => $"{Repository}@{Digest}";
+}
 
 /// <summary>Policy folder, the reviewed exceptions file, and the registries images may come from.</summary>
 public sealed record PolicySettings(string Directory, string Exceptions, IReadOnlyList<string> AllowedRegistries);

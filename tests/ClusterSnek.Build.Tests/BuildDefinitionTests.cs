@@ -67,6 +67,23 @@ public sealed class BuildDefinitionTests
         Assert.Contains("Parameter --configuration (option --configuration): 'Fast' is not allowed; allowed: Debug, Release.", output);
     }
 
+    [Fact]
+    public void The_Scan_cache_key_holds_the_repository_the_scanner_its_database_and_the_exception_expiry()
+    {
+        var scan = new TargetDefinition();
+        ((Target)typeof(global::Build).GetProperty("Scan", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!
+            .GetValue(new global::Build())!)(scan);
+
+        var declared = string.Join("\n", scan.InputValues.Select(v => v.Text));
+
+        foreach (var input in new[] { "ReleaseDigests()", "ExceptionsText()", "ScanInputs.RepositoryDigest(RootDirectory)", "ScanInputs.Scanner(",
+                     "ScanInputs.VulnerabilityDatabase(TrivyCache)", "ScanInputs.NearestExceptionExpiry(" })
+            Assert.Contains(input, declared);
+        // The repository value is computed from the work tree itself, and the engine re-reads it on every run.
+        var repository = scan.InputValues.Single(v => v.Text.Contains("RepositoryDigest", StringComparison.Ordinal));
+        Assert.Equal(ClusterSnek.Supply.Scanning.ScanInputs.RepositoryDigest(Root), Assert.Single(repository.Values()));
+    }
+
     static (int Exit, string Output) Shell(params string[] args)
     {
         var info = new ProcessStartInfo(Root / "build.sh") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };

@@ -63,6 +63,33 @@ public sealed class DeployInputsTests
         Assert.Contains("no signature verification", error.Message);
     }
 
+    [Fact]
+    public async Task A_cluster_deploy_whose_pre_install_hook_runs_a_foreign_image_is_refused_before_helm_runs()
+    {
+        var helm = new HelmRelease(new ResolvedTool(ToolPins.Helm, "4.2.3", "/nonexistent/helm", "test"));
+        var target = new ClusterTarget("kind-ci", "clustersnek-dev", "clustersnek", "charts/clustersnek", [], new Dictionary<string, string>(), TimeSpan.FromMinutes(1));
+        using var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "https://127.0.0.1:1" });
+        var image = new PinnedImage("backend", "127.0.0.1:5000/clustersnek/backend", new Digest(Digest));
+        var rendered = RenderedManifests.Parse(LocalRuntimeFixture.Rendered("backend", image.Pinned, 8081) + """
+
+            ---
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              name: backend-seed
+              annotations: {helm.sh/hook: pre-install}
+            spec:
+              template:
+                spec:
+                  containers: [{name: seed, image: "docker.io/library/postgres:16"}]
+            """, "helm template");
+
+        var error = await Assert.ThrowsAsync<UnverifiedImageException>(() => new ClusterDeployment(helm, target, client)
+            .DeployAsync(rendered, [image], [new ImageVerdict("backend", image.Digest, true, [])], "dev", [], TestContext.Current.CancellationToken));
+
+        Assert.Contains("Job/backend-seed (helm hook pre-install) container seed image docker.io/library/postgres:16", error.Message);
+    }
+
     static string Root()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -31,6 +31,26 @@ public sealed partial class ReportTests
     }
 
     [Fact]
+    public void A_release_verified_with_the_development_key_says_so_in_its_verdict()
+    {
+        var doc = Documents.DeployedAndVerified();
+        var verdict = Verdict.Of(doc with { SignatureVerification = doc.SignatureVerification! with { KeySource = KeySource.Development,
+            PublicKey = "/home/dev/.clustersnek/keys/dev/cosign.pub" } });
+
+        Assert.Contains("the release was verified with the development key (/home/dev/.clustersnek/keys/dev/cosign.pub), trusted on this machine only: " +
+            "not a release verification (commit cosign.pub and sign with --signing-key)", verdict.Caveats);
+    }
+
+    [Fact]
+    public void A_release_verified_with_the_committed_key_has_no_development_key_caveat()
+    {
+        var doc = Documents.DeployedAndVerified();
+        var verdict = Verdict.Of(doc with { SignatureVerification = doc.SignatureVerification! with { KeySource = KeySource.Committed } });
+
+        Assert.DoesNotContain(verdict.Caveats, c => c.Contains("development key"));
+    }
+
+    [Fact]
     public void A_failed_verify_blocks_the_verdict_and_names_the_failing_checks_and_the_rollback()
     {
         var verdict = Verdict.Of(Documents.VerifyFailedAndRolledBack());

@@ -91,4 +91,58 @@ public sealed class ManifestTests
         var e = Refused(Minimal.Replace("    port: 8081", "    port: 8081\n    dependsOn: [db]", StringComparison.Ordinal));
         Assert.Equal("clustersnek.yaml: service 'api' depends on unknown service 'db'; defined: api.", e.Message);
     }
+
+    const string Digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    [Fact]
+    public void A_trusted_external_image_is_read_with_its_digest_key_and_line()
+    {
+        var manifest = ManifestReader.Parse(Minimal + $"""
+
+            trustedImages:
+              - image: ghcr.io/acme/wget@{Digest}
+                publicKey: keys/acme.pub
+            """, "clustersnek.yaml");
+
+        Assert.Equal([new TrustedImage("ghcr.io/acme/wget", Digest, "keys/acme.pub", 11)], manifest.TrustedImages);
+    }
+
+    [Fact]
+    public void A_trusted_image_named_by_tag_is_refused_with_its_line()
+    {
+        var e = Refused(Minimal + """
+
+            trustedImages:
+              - image: ghcr.io/acme/wget:1.36
+                publicKey: keys/acme.pub
+            """);
+
+        Assert.Equal("clustersnek.yaml:11:12: trusted image 'ghcr.io/acme/wget:1.36' must be pinned by digest (repository@sha256:<64 hex>), " +
+            "without a tag; a tag can be moved.", e.Message);
+    }
+
+    [Fact]
+    public void A_trusted_image_with_a_tag_and_a_digest_is_refused()
+    {
+        var e = Refused(Minimal + $"""
+
+            trustedImages:
+              - image: 127.0.0.1:5000/acme/wget:1.36@{Digest}
+                publicKey: keys/acme.pub
+            """);
+
+        Assert.Contains("must be pinned by digest", e.Message);
+    }
+
+    [Fact]
+    public void A_trusted_image_without_a_public_key_is_refused()
+    {
+        var e = Refused(Minimal + $"""
+
+            trustedImages:
+              - image: ghcr.io/acme/wget@{Digest}
+            """);
+
+        Assert.Equal("clustersnek.yaml:11:5: missing 'publicKey' (text).", e.Message);
+    }
 }

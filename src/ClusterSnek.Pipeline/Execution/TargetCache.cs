@@ -59,7 +59,9 @@ internal sealed class TargetCache(AbsolutePath root, AbsolutePath directory)
             return new FileStamp(info.Exists ? info.Length : -1, info.Exists ? info.LastWriteTimeUtc.Ticks : 0, kv.Value);
         });
         directory.CreateDirectory();
-        var text = Redactor.Redact(JsonSerializer.Serialize(new Entry(key, sections.ToDictionary(), files), RunRecord.Json));
+        // Redacted before serializing (escaping would hide a secret from a text search) and after.
+        var node = Redactor.RedactValues(JsonSerializer.SerializeToNode(new Entry(key, sections.ToDictionary(), files), RunRecord.Json));
+        var text = Redactor.Redact(node!.ToJsonString(RunRecord.Json));
         File.WriteAllText(directory / (target + ".json"), text);
     }
 

@@ -41,12 +41,33 @@ internal sealed class RedactingFileSink(ITextFormatter formatter, string path) :
     public void Emit(LogEvent logEvent)
     {
         using var buffer = new StringWriter();
-        formatter.Format(logEvent, buffer);
+        formatter.Format(Redacted(logEvent), buffer);
         var text = Redactor.Redact(buffer.ToString());
         lock (gate) writer.Write(text);
     }
 
     public void Dispose() { lock (gate) writer.Dispose(); }
+
+    // Property values are redacted before the JSON formatter escapes them (an escaped secret would not match the text).
+    static LogEvent Redacted(LogEvent e) => new(e.Timestamp, e.Level, e.Exception is null ? null : new RedactedException(e.Exception),
+        e.MessageTemplate, e.Properties.Select(p => new LogEventProperty(p.Key, Redacted(p.Value))));
+
+    static LogEventPropertyValue Redacted(LogEventPropertyValue value) => value switch
+    {
+        ScalarValue { Value: string s } => new ScalarValue(Redactor.Redact(s)),
+        SequenceValue q => new SequenceValue(q.Elements.Select(Redacted)),
+        StructureValue t => new StructureValue(t.Properties.Select(p => new LogEventProperty(p.Name, Redacted(p.Value))), t.TypeTag),
+        DictionaryValue d => new DictionaryValue(d.Elements.Select(kv =>
+            KeyValuePair.Create((ScalarValue)Redacted(kv.Key), Redacted(kv.Value)))),
+        _ => value,
+    };
+
+    /// <summary>An exception whose message and stack text are redacted, as the file's JSON formatter prints it.</summary>
+    sealed class RedactedException(Exception inner) : Exception(Redactor.Redact(inner.Message))
+    {
+        public override string ToString() => Redactor.Redact(inner.ToString());
+        public override string? StackTrace => null;
+    }
 }
 
 /// <summary>Adds the running target's name to every event as the "Target" property.</summary>

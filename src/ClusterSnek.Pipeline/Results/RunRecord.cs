@@ -237,11 +237,14 @@ public sealed class RunRecord
         return root;
     }
 
-    /// <summary>Writes pipeline.json atomically (temp file + rename), redacted a second time as a last line of defence.</summary>
+    /// <summary>
+    /// Writes pipeline.json atomically (temp file + rename): values are redacted before serializing (an escaped secret no longer
+    /// looks like itself), and the text again afterwards (every encoded form) as a last line of defence.
+    /// </summary>
     public void Write(AbsolutePath file)
     {
         Directory.CreateDirectory(file.Parent);
-        var text = Redactor.Redact(ToJson().ToJsonString(Json));
+        var text = Redactor.Redact(Redactor.RedactValues(ToJson())!.ToJsonString(Json));
         var temp = file + ".tmp";
         lock (writeGate)
         {

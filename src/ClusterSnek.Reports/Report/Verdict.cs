@@ -87,6 +87,9 @@ public sealed record Verdict(string State, IReadOnlyList<string> Reasons, IReadO
                     e.Caveats.Add($"{service}: vulnerability scan not run: {view.Scan.VulnerabilityScan.Reason}");
             }
         }
+        if (doc.SignatureVerification is { KeySource: KeySource.Development } development)
+            e.Caveats.Add($"the release was verified with the development key ({development.PublicKey}), trusted on this machine only: " +
+                "not a release verification (commit cosign.pub and sign with --signing-key)");
         if (doc.Scan?.Repository is { Gate.Passed: false } repository)
             e.Blocked.Add($"scan gate blocked the repository: {repository.Gate.Reason}");
         if (doc.Scan is { Passed: false } scan && !e.Blocked.Any(b => b.StartsWith("scan gate", StringComparison.Ordinal)))

@@ -18,6 +18,9 @@ public sealed record ImageVerification(ImageReference Image, Digest Digest, bool
 /// </summary>
 public sealed class SignatureVerifier(RegistryClient registry, PublicKey key)
 {
+    /// <summary>What verified attestations must say (null: only their signature and subject are checked).</summary>
+    public AttestationPolicy? Policy { get; init; }
+
     public static readonly IReadOnlyList<string> DefaultPredicates = [InTotoStatement.CycloneDxPredicate, InTotoStatement.SlsaProvenancePredicate];
 
     /// <param name="image">The image; when it carries a tag too, the tag must still point at <paramref name="digest"/>.</param>
@@ -136,6 +139,6 @@ public sealed class SignatureVerifier(RegistryClient registry, PublicKey key)
         if (statement.PredicateType != predicate) return $"statement predicateType is '{statement.PredicateType}', the layer says '{predicate}'";
         if (!statement.Subjects.Any(s => s.Digest == digest))
             return $"statement subject mismatch: it names {string.Join(", ", statement.Subjects.Select(s => s.Digest.Value))}, not {digest}";
-        return null;
+        return Policy?.Check(statement, digest) is { Count: > 0 } failures ? string.Join("; ", failures) : null;
     }
 }

@@ -61,6 +61,72 @@ public sealed class StageTests(RegistryFixture registry) : IDisposable
     }
 
     [Fact]
+    public async Task An_image_signed_by_a_key_recorded_in_artifacts_fails_against_the_committed_trust_root()
+    {
+        // The tamper: whoever can write artifacts/ signs with their own key and records its public half there.
+        var entry = await ImageAsync("planted", withSbom: true);
+        using var attacker = SigningKey.Generate();
+        (root / "artifacts").CreateDirectory();
+        File.WriteAllText(root / "artifacts" / "cosign.pub", attacker.Public.Pem);
+        await new SignStage(registry.Client, new SigningIdentity(attacker, root / "artifacts" / "cosign.pub", false), root / "sbom", root).RunAsync([entry], Facts, Ct);
+        File.WriteAllText(root / "cosign.pub", key.Public.Pem);
+
+        var trust = TrustRoot.Resolve(root, root / "artifacts", null, "cosign.pub", root / "no-dev-key", localRun: false);
+        using var trusted = PublicKey.Load(trust.PublicKey);
+        var verdict = Assert.Single(await new VerifyStage(registry.Client, trusted).RunAsync([entry], Ct));
+
+        Assert.Equal(KeySource.Committed, trust.Source);
+        Assert.False(verdict.Passed);
+    }
+
+    [Fact]
+    public async Task A_trusted_external_image_verifies_with_its_declared_key_and_fails_with_any_other()
+    {
+        var (image, digest) = await registry.PushImageAsync("acme/wget", "1.36", new Dictionary<string, string> { ["svc"] = "wget" });
+        using var acme = SigningKey.Generate();
+        await new ImageSigner(registry.Client, acme).SignAsync(image, digest, [], Ct);
+        var byDigest = new ImageReference(image.Registry, image.Repository);
+
+        var verdicts = await VerifyStage.ExternalAsync(registry.Client, [(byDigest, digest, acme.Public), (byDigest, digest, key.Public)], Ct);
+
+        Assert.Equal([true, false], verdicts.Select(v => v.Passed));
+        Assert.Equal(byDigest.Name, verdicts[0].Service);
+    }
+
+    [Fact]
+    public async Task Attestations_signed_at_another_commit_fail_verification_naming_the_commit()
+    {
+        var entry = await ImageAsync("oldcommit", withSbom: true);
+        var signedAt = new ProvenanceFacts("https://github.com/clustersnek/clustersnek/local-builder", "1", "Sign", new Dictionary<string, object?>(), null,
+            "0000000000000000000000000000000000000000", "urn:uuid:1", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+        await Signer.RunAsync([entry], signedAt, Ct);
+        var sbom = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(ClusterSnek.Supply.Sbom.SbomStage.FileFor(root / "sbom", entry)))!;
+        var policy = new AttestationPolicy(ProvenanceFacts.BuildType, [signedAt.BuilderId], "1111111111111111111111111111111111111111",
+            _ => ("sbom/oldcommit.cdx.json", sbom));
+
+        var verdict = Assert.Single(await new VerifyStage(registry.Client, key.Public) { Policy = policy }.RunAsync([entry], Ct));
+
+        Assert.False(verdict.Passed);
+        Assert.Equal("https://slsa.dev/provenance/v1 attestation: provenance buildDefinition.resolvedDependencies[].digest.gitCommit: " +
+            "expected 1111111111111111111111111111111111111111, found 0000000000000000000000000000000000000000", Assert.Single(verdict.Reasons));
+    }
+
+    [Fact]
+    public async Task Attestations_that_say_what_the_release_is_pass_the_policy()
+    {
+        var entry = await ImageAsync("goodcommit", withSbom: true);
+        var facts = new ProvenanceFacts("https://github.com/clustersnek/clustersnek/local-builder", "1", "Sign", new Dictionary<string, object?>(), null,
+            "1111111111111111111111111111111111111111", "urn:uuid:1", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+        await Signer.RunAsync([entry], facts, Ct);
+        var sbom = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(ClusterSnek.Supply.Sbom.SbomStage.FileFor(root / "sbom", entry)))!;
+        var policy = new AttestationPolicy(ProvenanceFacts.BuildType, [facts.BuilderId], facts.Commit, _ => ("sbom/goodcommit.cdx.json", sbom));
+
+        var verdict = Assert.Single(await new VerifyStage(registry.Client, key.Public) { Policy = policy }.RunAsync([entry], Ct));
+
+        Assert.True(verdict.Passed, string.Join("; ", verdict.Reasons));
+    }
+
+    [Fact]
     public async Task Signing_an_image_that_is_not_in_the_registry_is_refused()
     {
         var image = new ImageReference(registry.Host, "stage/ghost");
