@@ -19,8 +19,11 @@ public sealed class ReleaseFailedException(string message, IReadOnlyList<Diagnos
     public VerificationRecord? Verification { get; init; }
 }
 
-/// <summary>Where the local runtime's release lives: its environment and namespace (from clustersnek.yaml), the chart's release name, and where its services answer.</summary>
-public sealed record LocalTarget(string Environment, string Namespace, string Release, IReadOnlyList<ServiceUrl> Urls);
+/// <summary>
+/// Where the local runtime's release lives: its environment and namespace (from clustersnek.yaml), the chart's release name,
+/// where its services answer, and the host ports it takes (checked before anything is played).
+/// </summary>
+public sealed record LocalTarget(string Environment, string Namespace, string Release, IReadOnlyList<ServiceUrl> Urls, LocalPorts? Ports = null);
 
 /// <summary>
 /// Deploy → Verify → Rollback on the podman local runtime, as the Deploy/Verify/Rollback/Down targets run it; returns the
@@ -41,6 +44,8 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, Lo
         if (unknown.Count > 0)
             throw new UnverifiedImageException($"Refusing to deploy, nothing was started: {string.Join("; ", unknown.Select(u => $"{u.Service} runs {u.Image}"))}, which is not a verified digest of this run.");
 
+        // A port held by another program would only show as a crash loop after the old revision is gone: refuse first.
+        target.Ports?.EnsureAvailable(Runtime.CurrentPorts(), target.Environment, Path.Combine("artifacts", "releases", target.Environment, "ports.json"));
         var clock = Stopwatch.StartNew();
         var outcome = await Runtime.DeployAsync(local, images, cancellation);
         if (outcome.Failure is null) return Record(outcome.Revision, outcome.Changed, clock.Elapsed, null, [], null);
