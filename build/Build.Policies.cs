@@ -37,6 +37,7 @@ partial class Build
             .. UserValuesFiles.Select(f => $"values={FileInputs.Digest(f)}"), Manifests is null ? null : $"manifests={FileInputs.Digest(Manifests)}",
             $"trivy={ToolPins.Trivy.Version},{TrivyPath}", $"helm={ToolPins.Helm.Version},{HelmPath}",
             .. FileInputs.ExpiredDates(RootDirectory / PolicyExceptionsFile.DefaultPath, DateOnly.FromDateTime(DateTime.UtcNow))])
+        .Outputs("artifacts/policy") // the per-environment JSON, SARIF and checked manifests: gone → checked again
         .Executes(async ct =>
         {
             var helm = new Helm(await Toolchain.ResolveAsync(ToolPins.Helm, ct));
