@@ -32,6 +32,15 @@ partial class Build
     [Parameter("Model asked at --ai-endpoint")]
     public string AiModel { get; set; } = "gpt-4o-mini";
 
+    [Parameter("First host port of this checkout's release on the local runtime (one port per service); default: a free block, chosen once and remembered in artifacts/releases/<env>/ports.json")]
+    public int PortBase { get; set; }
+
+    LocalPorts? localPorts;
+
+    /// <summary>This checkout's host ports on the local runtime (null on a cluster: there each service keeps its own port).</summary>
+    LocalPorts? LocalPorts => KubeContext is not null ? null : localPorts ??= ClusterSnek.Kube.LocalPorts.Resolve(ReleaseDirectory / "ports.json",
+        Manifest.Services.Select(s => s.Name).ToList(), PortBase > 0 ? PortBase : null, ArtifactsDirectory);
+
     EnvironmentSpec DeployEnvironment => Manifest.Environment(Env);
     AbsolutePath ReleaseDirectory => ArtifactsDirectory / "releases" / Env;
     IReadOnlyList<PinnedImage> ReleaseImages => RecordedImages().Select(i => i.Pinned).ToList();
@@ -117,8 +126,8 @@ partial class Build
         });
 
     /// <summary>Where each service of the release answers: its own port on the local runtime, its Service on a cluster.</summary>
-    IReadOnlyList<ServiceUrl> ServiceUrls() => Manifest.Services.Select(s => new ServiceUrl(s.Name, KubeContext is null
-        ? $"http://127.0.0.1:{s.Port}" : $"http://{s.Name}.{DeployEnvironment.Namespace}.svc:{s.Port}")).ToList();
+    IReadOnlyList<ServiceUrl> ServiceUrls() => Manifest.Services.Select(s => new ServiceUrl(s.Name, LocalPorts is { } ports
+        ? $"http://127.0.0.1:{ports[s.Name]}" : $"http://{s.Name}.{DeployEnvironment.Namespace}.svc:{s.Port}")).ToList();
 
     /// <summary>
     /// helm template of the umbrella chart folder with the env's values and this run's digests. PackageCharts (via PolicyTest)
@@ -129,7 +138,7 @@ partial class Build
         var chart = RootDirectory / Manifest.Chart.Path;
         if (!File.Exists(chart / "Chart.yaml"))
             throw new InvalidOperationException($"{Manifest.Chart.Path}/Chart.yaml not found: clustersnek.yaml chart.path must point at the umbrella chart.");
-        var runValues = DeployInputs.WriteRunValues(ReleaseDirectory / "run-values.yaml", images, localRuntime: KubeContext is null);
+        var runValues = DeployInputs.WriteRunValues(ReleaseDirectory / "run-values.yaml", images, localRuntime: KubeContext is null, LocalPorts);
         var helm = new Helm(await Toolchain.ResolveAsync(ToolPins.Helm, ct));
         string yaml;
         try
@@ -154,7 +163,7 @@ partial class Build
         await Toolchain.ResolveAsync(ToolPins.Runc, ct);
         await Toolchain.ResolveAsync(ToolPins.Catatonit, ct);
         var podman = new Podman(await Toolchain.ResolveAsync(ToolPins.Podman, ct), PodmanStorage.Under(ArtifactsDirectory / "podman"));
-        return new LocalDeployment(podman, ArtifactsDirectory, new LocalTarget(Env, DeployEnvironment.Namespace, Manifest.Chart.Release, ServiceUrls()), http)
+        return new LocalDeployment(podman, ArtifactsDirectory, new LocalTarget(Env, DeployEnvironment.Namespace, Manifest.Chart.Release, ServiceUrls(), LocalPorts), http)
         { External = external ?? ExternalImages.None };
     }
 

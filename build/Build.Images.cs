@@ -51,7 +51,10 @@ partial class Build
 
     Target BuildImages => _ => _
         .Description("Build the base image and one image per service (dotnet or Dockerfile), smoke-test them in podman, push them, record digests")
-        .DependsOn(Compile)
+        // dotnet publish compiles each service itself: Deploy builds what it ships, not the test projects (Test compiles
+        // those). After Compile when both run: a RID-specific publish restore and a solution build share the services' obj/.
+        .DependsOn(Restore)
+        .After(Compile)
         .Requires(new ServiceFolders(RootDirectory, () => Manifest))
         .Inputs("src/services/**", "src/ClusterSnek.Images/**/*.cs", "src/ClusterSnek.Images/BaseImage/packages.txt", "src/ClusterSnek.Tools/ContainerPublish.cs", "clustersnek.yaml")
         .Inputs(() => [RegistryAddress, SkipSmoke.ToString()])

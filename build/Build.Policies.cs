@@ -29,6 +29,15 @@ partial class Build
         .DependsOn(PackageCharts)
         .Requires(new PolicyInputs(() => UserValuesFiles, () => Manifests?.Value))
         .Reads(Sections.Images)
+        // Cached on what it checks: chart sources and env values, --values, policies/ (Rego, tests, exceptions), the digests it
+        // renders with, the tools, and which exceptions have expired by today (an expired one fails the check).
+        .Inputs("charts/**/*.yaml", "charts/**/*.json", "charts/**/*.tpl", "charts/**/.helmignore", "clustersnek.yaml", "policies/**",
+            "src/ClusterSnek.Policies/**/*.cs", "src/ClusterSnek.Charts/**/*.cs")
+        .Inputs(() => [.. ReleaseDigests(), .. PolicyEnvironments.Select(e => $"{e.Name}={FileInputs.Digest(e.ValuesFile)}"),
+            .. UserValuesFiles.Select(f => $"values={FileInputs.Digest(f)}"), Manifests is null ? null : $"manifests={FileInputs.Digest(Manifests)}",
+            $"trivy={ToolPins.Trivy.Version},{TrivyPath}", $"helm={ToolPins.Helm.Version},{HelmPath}",
+            .. FileInputs.ExpiredDates(RootDirectory / PolicyExceptionsFile.DefaultPath, DateOnly.FromDateTime(DateTime.UtcNow))])
+        .Outputs("artifacts/policy") // the per-environment JSON, SARIF and checked manifests: gone → checked again
         .Executes(async ct =>
         {
             var helm = new Helm(await Toolchain.ResolveAsync(ToolPins.Helm, ct));

@@ -13,7 +13,7 @@ partial class Build
         .Requires(new KubeContextRequirement(() => KubeContext))
         .Executes(async ct =>
         {
-            var endpoints = DeployInputs.Endpoints(Manifest);
+            var endpoints = DeployInputs.Endpoints(Manifest, LocalPorts);
             var chain = DeployInputs.Chain(Manifest, ChainPath);
             var subject = $"{Manifest.Chart.Release} ({Env}, {KubeContext ?? "local runtime"})";
             try

@@ -70,7 +70,7 @@ public sealed class ImageBuild(ImageTools tools)
             // One at a time: four .NET processes starting at once on a small machine blur the 10 s health deadline.
             var results = new List<(ServiceSpec Service, SmokeResult Result)>();
             foreach (var b in built)
-                results.Add((b.Service, await test.RunAsync($"oci-archive:{b.ArchivePath}", b.Service.Name, b.Service.Port, b.Service.HealthPath, cancellation)));
+                results.Add((b.Service, await test.RunAsync($"oci-archive:{b.ArchivePath}", b.Service.Name, b.Service.HealthPath, cancellation)));
             var failed = results.Where(r => !r.Result.Passed).ToList();
             if (failed.Count > 0)
                 throw new InvalidOperationException($"Smoke test failed for {string.Join("; ", failed.Select(f => $"{f.Service.Name}: {f.Result.Failure}"))}. Nothing was pushed.");

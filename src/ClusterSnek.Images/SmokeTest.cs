@@ -10,17 +10,21 @@ public sealed class SmokeTest(Podman podman)
 {
     public static readonly TimeSpan HealthDeadline = TimeSpan.FromSeconds(10);
 
-    public async Task<SmokeResult> RunAsync(string image, string name, int port, string healthPath, CancellationToken cancellation)
+    /// <summary>
+    /// Runs the image listening on a free loopback port given through the service contract (ASPNETCORE_HTTP_PORTS), not on
+    /// the service's own port: a running release of this or another checkout, or any other program, may hold that one.
+    /// </summary>
+    public async Task<SmokeResult> RunAsync(string image, string name, string healthPath, CancellationToken cancellation)
     {
-        if (!EmbeddedRegistry.IsFree(port))
-            return Fail($"port {port} on 127.0.0.1 is already in use, so '{name}' cannot be smoke-tested on its own port; stop what listens there or pass --skip-smoke.");
+        var port = EmbeddedRegistry.FreePort();
         var container = $"clustersnek-smoke-{name}-{Guid.NewGuid():N}"[..40];
         try
         {
             await podman.RunDetachedAsync(new PodmanRunSettings(image, container)
             {
                 User = $"{BaseImageBuilder.NonRootUid}:{BaseImageBuilder.NonRootUid}",
-                Environment = new Dictionary<string, string> { ["PORT"] = port.ToString() },
+                // The contract's names (src/services/common/ServiceContract.cs); loopback only, as on the local runtime.
+                Environment = new Dictionary<string, string> { ["ASPNETCORE_HTTP_PORTS"] = port.ToString(), ["CLUSTERSNEK_LISTEN_ADDRESS"] = "127.0.0.1" },
             }, cancellation);
             var clock = Stopwatch.StartNew();
             var healthy = await WaitHealthyAsync(port, healthPath, cancellation);
@@ -39,8 +43,6 @@ public sealed class SmokeTest(Podman podman)
         }
         finally { await podman.RemoveAsync(container, CancellationToken.None); }
     }
-
-    static SmokeResult Fail(string why) => new(false, 0, "", false, false, why);
 
     static async Task<bool> WaitHealthyAsync(int port, string path, CancellationToken cancellation)
     {

@@ -13,12 +13,19 @@ public static class DeployInputs
 {
     /// <summary>
     /// The values this run adds on top of the environment's file: each service's repository and digest, and
-    /// <c>global.localRuntime</c> for the podman runtime. Written as a file so the exact input stays inspectable.
+    /// <c>global.localRuntime</c> for the podman runtime with this checkout's host ports (<paramref name="ports"/>) as
+    /// <c>global.services.&lt;app&gt;.port</c>. Written as a file so the exact input stays inspectable.
     /// </summary>
-    public static string WriteRunValues(string path, IReadOnlyList<PinnedImage> images, bool localRuntime)
+    public static string WriteRunValues(string path, IReadOnlyList<PinnedImage> images, bool localRuntime, LocalPorts? ports = null)
     {
         var text = new StringBuilder("# Written by Deploy: the image digests of this run").AppendLine();
         text.AppendLine("global:").AppendLine($"  localRuntime: {(localRuntime ? "true" : "false")}");
+        if (localRuntime && ports is not null)
+        {
+            text.AppendLine($"  # This checkout's host ports ({ports.ChosenBy}; artifacts/releases/<env>/ports.json)").AppendLine("  services:");
+            foreach (var (service, port) in ports.Services.OrderBy(kv => kv.Value))
+                text.AppendLine($"    {JsonSerializer.Serialize(service)}:").AppendLine($"      port: {port}");
+        }
         foreach (var image in images.OrderBy(i => i.Service, StringComparer.Ordinal))
             text.AppendLine($"{image.Service}:").AppendLine("  image:")
                 .AppendLine($"    repository: {JsonSerializer.Serialize(image.Reference)}").AppendLine($"    digest: {JsonSerializer.Serialize(image.Digest)}");
@@ -27,8 +34,9 @@ public static class DeployInputs
         return path;
     }
 
-    public static IReadOnlyList<ServiceEndpoint> Endpoints(StackManifest manifest) =>
-        manifest.Services.Select(s => new ServiceEndpoint(s.Name, s.Port, s.ReadyPath)).ToList();
+    /// <summary>Where Verify calls each service: its port in <paramref name="ports"/> (the local runtime's block), else clustersnek.yaml's.</summary>
+    public static IReadOnlyList<ServiceEndpoint> Endpoints(StackManifest manifest, LocalPorts? ports = null) =>
+        manifest.Services.Select(s => new ServiceEndpoint(s.Name, ports is not null && ports.Services.TryGetValue(s.Name, out var p) ? p : s.Port, s.ReadyPath)).ToList();
 
     /// <summary>The chain starts at the service nothing depends on (the frontend in the sample stack).</summary>
     public static ChainProbe? Chain(StackManifest manifest, string path) =>

@@ -20,8 +20,11 @@ public sealed class ReleaseFailedException(string message, IReadOnlyList<Diagnos
     public VerificationRecord? Verification { get; init; }
 }
 
-/// <summary>Where the local runtime's release lives: its environment and namespace (from clustersnek.yaml), the chart's release name, and where its services answer.</summary>
-public sealed record LocalTarget(string Environment, string Namespace, string Release, IReadOnlyList<ServiceUrl> Urls);
+/// <summary>
+/// Where the local runtime's release lives: its environment and namespace (from clustersnek.yaml), the chart's release name,
+/// where its services answer, and the host ports it takes (checked before anything is played).
+/// </summary>
+public sealed record LocalTarget(string Environment, string Namespace, string Release, IReadOnlyList<ServiceUrl> Urls, LocalPorts? Ports = null);
 
 /// <summary>
 /// Deploy → Verify → Rollback on the podman local runtime, as the Deploy/Verify/Rollback/Down targets run it; returns the
@@ -43,6 +46,8 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, Lo
         SignatureGate.RequireEveryContainer(rendered, images, External);
         var local = rendered.ForLocalRuntime();
 
+        // A port held by another program would only show as a crash loop after the old revision is gone: refuse first.
+        target.Ports?.EnsureAvailable(Runtime.CurrentPorts(), target.Environment, Path.Combine("artifacts", "releases", target.Environment, "ports.json"));
         var clock = Stopwatch.StartNew();
         var outcome = await Runtime.DeployAsync(local, images, cancellation);
         if (outcome.Failure is null) return Record(outcome.Revision, outcome.Changed, clock.Elapsed, null, [], null);

@@ -86,6 +86,11 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
         return current;
     }
 
+    /// <summary>The host ports the current revision's containers listen on: this release's own, not another program's.</summary>
+    public IReadOnlyList<int> CurrentPorts() => History.Current is { } c && File.Exists(History.ManifestsOf(c.Revision))
+        ? LocalPorts.ListenedOn(RenderedManifests.Parse(File.ReadAllText(History.ManifestsOf(c.Revision)), History.ManifestsOf(c.Revision)))
+        : [];
+
     /// <summary>The workloads of the current revision, read back from its manifests file.</summary>
     public LocalRelease? CurrentRelease() => History.Current is { } c ? ReleaseOf(c.Revision) : null;
 

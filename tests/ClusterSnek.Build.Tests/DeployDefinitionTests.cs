@@ -19,7 +19,25 @@ public sealed class DeployDefinitionTests
         var (exit, output) = Run("Deploy", "--plan");
 
         Assert.Equal(0, exit);
-        Assert.Matches(@"1\. PackageCharts  \|\|  Restore\s+2\. Compile\s+3\. BuildImages\s+4\. PolicyTest  \|\|  Scan  \|\|  Sbom\s+5\. Sign\s+6\. VerifySignatures\s+7\. Deploy\s+8\. Verify", output);
+        Assert.Matches(@"1\. PackageCharts  \|\|  Restore\s+2\. BuildImages\s+3\. PolicyTest  \|\|  Scan  \|\|  Sbom\s+4\. Sign\s+5\. VerifySignatures\s+6\. Deploy\s+7\. Verify", output);
+    }
+
+    [Fact]
+    public void Deploy_builds_what_it_ships_and_not_the_test_projects()
+    {
+        var (exit, output) = Run("Deploy", "--plan");
+
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain("Compile", output);
+    }
+
+    [Fact]
+    public void BuildImages_runs_after_Compile_when_both_are_in_the_run()
+    {
+        var (exit, output) = Run("Test", "BuildImages", "--plan");
+
+        Assert.Equal(0, exit);
+        Assert.Matches(@"Compile[\s\S]*BuildImages", output);
     }
 
     [Fact]

@@ -97,6 +97,21 @@ public sealed class ImageBuildTests(RegistryFixture fixture)
     }
 
     [Fact]
+    public async Task A_smoke_test_passes_while_another_process_listens_on_the_services_own_port()
+    {
+        // What a running release of this checkout (or another program) does to the service's port during the next build.
+        var service = new ServiceSpec("mcp-server", "src/services/mcp-server", 18094, "/healthz", "/readyz", []);
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, service.Port);
+        holder.Start();
+        var request = new ImageBuildRequest(Repo.Root, Manifest(service), fixture.Endpoint, Source, Smoke: true)
+        { WorkDirectory = fixture.Directory / "work-smoke-port-held" };
+
+        var image = Assert.Single(await new ImageBuild(fixture.Tools).RunAsync(request, Ct));
+
+        Assert.True(image.Smoke?.Passed, image.Smoke?.Failure);
+    }
+
+    [Fact]
     public async Task A_missing_Debian_tool_fails_before_anything_is_built_or_pushed()
     {
         var tools = new ImageTools(fixture.Toolchain, fixture.Directory, aptGetPath: "/nonexistent/apt-get");

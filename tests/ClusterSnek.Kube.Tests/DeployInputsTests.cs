@@ -41,6 +41,19 @@ public sealed class DeployInputsTests
     }
 
     [Fact]
+    public void The_run_values_give_the_chart_the_checkouts_own_host_ports_on_the_local_runtime()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"run-values-{Guid.NewGuid():N}", "run-values.yaml");
+        var ports = LocalPorts.Resolve(Path.Combine(Path.GetDirectoryName(path)!, "ports.json"), ["backend", "mcp-server"], 24170, "/work/x/artifacts");
+
+        DeployInputs.WriteRunValues(path, [new("mcp-server", "127.0.0.1:5000/clustersnek/mcp-server", new Digest(Digest)), new("backend", "127.0.0.1:5000/clustersnek/backend", new Digest(Digest))], localRuntime: true, ports);
+
+        Expect.MatchesFile(File.ReadAllText(path).Replace(Digest, "sha256:<digest>"), "run-values.ports.yaml");
+        var manifest = ManifestReader.Load(new Pipeline.AbsolutePath(Path.Combine(Root(), StackManifest.FileName)));
+        Assert.Equal(["frontend:8080", "backend:24170", "ai-agent:8082", "mcp-server:24171"], DeployInputs.Endpoints(manifest, ports).Select(e => $"{e.Name}:{e.Port}"));
+    }
+
+    [Fact]
     public void The_chain_starts_at_the_service_nothing_depends_on()
     {
         var manifest = ManifestReader.Load(new Pipeline.AbsolutePath(Path.Combine(Root(), StackManifest.FileName)));

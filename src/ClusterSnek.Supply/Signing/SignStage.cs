@@ -29,6 +29,16 @@ public sealed class SignStage(RegistryClient registry, SigningIdentity identity,
         var results = new List<ImageSignature>();
         foreach (var (entry, image, digest, sbom) in plan)
         {
+            // A digest is an image's content: once it carries this key's valid signature and attestations, signing it again
+            // would only add manifests to the registry run after run.
+            if (await verifier.VerifyAsync(image, digest, cancellation: cancellation) is { Passed: true } existing)
+            {
+                Log.Information("{Service}: already signed and attested by this key ({Summary}); nothing pushed", entry.Service, existing.Summary);
+                results.Add(new ImageSignature(entry.Service, digest, CosignFormat.SignatureTag(digest),
+                    await registry.ResolveAsync(image.WithTag(CosignFormat.SignatureTag(digest)), cancellation),
+                    CosignFormat.AttestationTag(digest), existing.VerifiedPredicates));
+                continue;
+            }
             var predicate = JsonNode.Parse(Redactor.Redact(provenance.ToPredicate().ToJsonString()))!;
             var statements = new[]
             {
@@ -40,7 +50,7 @@ public sealed class SignStage(RegistryClient registry, SigningIdentity identity,
             if (!check.Passed) throw new SigningException($"{entry.Service}: the signature just written does not verify: {check.Summary}");
             results.Add(new ImageSignature(entry.Service, digest, signed.SignatureTag, signed.SignatureManifest, signed.AttestationTag, signed.PredicateTypes));
         }
-        Log.Information("Signed {Count} image(s) with {Key} ({KeyId})", results.Count, identity.IsDevelopmentKey ? "the development key" : "the project key", identity.KeyId);
+        Log.Information("{Count} image(s) signed with {Key} ({KeyId})", results.Count, identity.IsDevelopmentKey ? "the development key" : "the project key", identity.KeyId);
         var key = new AbsolutePath(identity.PublicKeyPath);
         var shown = key.IsInside(root) ? key.RelativeTo(root) : key.Value;
         return new SigningRecord(SignerKind.Native, shown, identity.KeyId, identity.IsDevelopmentKey, null,

@@ -127,6 +127,40 @@ public sealed class StageTests(RegistryFixture registry) : IDisposable
     }
 
     [Fact]
+    public async Task Signing_a_digest_this_key_already_signed_and_attested_pushes_nothing_and_records_the_existing_signature()
+    {
+        var entry = await ImageAsync("again", withSbom: true);
+        var sigTag = entry.Repository.WithTag(CosignFormat.SignatureTag(entry.Digest));
+        var attTag = entry.Repository.WithTag(CosignFormat.AttestationTag(entry.Digest));
+        var first = Assert.Single((await Signer.RunAsync([entry], Facts, Ct)).Images);
+        var (sigManifest, attManifest) = (await registry.Client.ResolveAsync(sigTag, Ct), await registry.Client.ResolveAsync(attTag, Ct));
+
+        var second = Assert.Single((await Signer.RunAsync([entry], Facts, Ct)).Images);
+        await Signer.RunAsync([entry], Facts, Ct);
+
+        Assert.Equal(sigManifest, await registry.Client.ResolveAsync(sigTag, Ct));
+        Assert.Equal(attManifest, await registry.Client.ResolveAsync(attTag, Ct));
+        Assert.Single((await registry.Client.GetManifestAsync(sigTag, Ct)).AsImage(sigTag.ToString()).Layers);
+        Assert.Equal(2, (await registry.Client.GetManifestAsync(attTag, Ct)).AsImage(attTag.ToString()).Layers.Count);
+        Assert.Equal((first.Digest, first.Tag, first.Manifest, first.Attestations), (second.Digest, second.Tag, second.Manifest, second.Attestations));
+        Assert.Equal(first.PredicateTypes.Order(), second.PredicateTypes.Order());
+    }
+
+    [Fact]
+    public async Task A_digest_signed_only_by_another_key_is_signed_by_this_one()
+    {
+        var entry = await ImageAsync("otherkey", withSbom: true);
+        using var other = SigningKey.Generate();
+        await new SignStage(registry.Client, new SigningIdentity(other, root / "other.pub", false), root / "sbom", root).RunAsync([entry], Facts, Ct);
+
+        await Signer.RunAsync([entry], Facts, Ct);
+
+        Assert.True((await new SignatureVerifier(registry.Client, key.Public).VerifyAsync(entry.Repository, entry.Digest, cancellation: Ct)).Passed);
+        var sigTag = entry.Repository.WithTag(CosignFormat.SignatureTag(entry.Digest));
+        Assert.Equal(2, (await registry.Client.GetManifestAsync(sigTag, Ct)).AsImage(sigTag.ToString()).Layers.Count);
+    }
+
+    [Fact]
     public async Task Signing_an_image_that_is_not_in_the_registry_is_refused()
     {
         var image = new ImageReference(registry.Host, "stage/ghost");
