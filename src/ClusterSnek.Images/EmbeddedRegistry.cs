@@ -47,8 +47,8 @@ public sealed class EmbeddedRegistry(AbsolutePath directory)
     public int ChoosePort(int preferredPort, int? explicitPort = null)
     {
         if (explicitPort is { } port) return port;
-        if (ReadState() is { } state && (IsOurs(state) || IsFree(state.Port))) return state.Port;
-        return IsFree(preferredPort) ? preferredPort : FreePort();
+        if (ReadState() is { } state && (IsOurs(state) || LoopbackPort.IsFree(state.Port))) return state.Port;
+        return LoopbackPort.IsFree(preferredPort) ? preferredPort : LoopbackPort.Free();
     }
 
     /// <summary>Starts the registry on <paramref name="port"/>, or reuses the one this project left running there.</summary>
@@ -62,7 +62,7 @@ public sealed class EmbeddedRegistry(AbsolutePath directory)
             StartedPid = state.Pid;
             return endpoint;
         }
-        if (!IsFree(port))
+        if (!LoopbackPort.IsFree(port))
             throw new InvalidOperationException($"Port {port} on 127.0.0.1 is already in use by another process, so the embedded registry cannot start there. " +
                 "Free the port, pass --registry-port with a free one, or drop it to let ClusterSnek pick one.");
 
@@ -121,26 +121,6 @@ public sealed class EmbeddedRegistry(AbsolutePath directory)
 
     static bool IsAlive(int pid) => File.Exists($"/proc/{pid}/status") && !File.ReadAllText($"/proc/{pid}/status").Contains("State:\tZ", StringComparison.Ordinal);
 
-    public static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            listener.Stop();
-            return true;
-        }
-        catch (SocketException) { return false; }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     public static async Task<bool> AnswersAsync(RegistryEndpoint endpoint, CancellationToken cancellation)
     {

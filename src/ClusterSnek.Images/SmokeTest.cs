@@ -16,7 +16,7 @@ public sealed class SmokeTest(Podman podman)
     /// </summary>
     public async Task<SmokeResult> RunAsync(string image, string name, string healthPath, CancellationToken cancellation)
     {
-        var port = EmbeddedRegistry.FreePort();
+        var port = LoopbackPort.Free();
         var container = $"clustersnek-smoke-{name}-{Guid.NewGuid():N}"[..40];
         try
         {

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ClusterSnek.Tools;
 
 namespace ClusterSnek.Kube;
 
@@ -92,7 +93,7 @@ public sealed record LocalPorts(int Base, IReadOnlyDictionary<string, int> Servi
         for (var i = 0; i < blocks; i++)
         {
             var start = FirstPort + (startBlock + i) % blocks * size;
-            if (Enumerable.Range(start, count).All(IsFree)) return start;
+            if (Enumerable.Range(start, count).All(LoopbackPort.IsFree)) return start;
         }
         throw new PortInUseException($"No block of {count} free ports in {FirstPort}–{FirstPort + Blocks * BlockSize - 1} on 127.0.0.1; pass --port-base N.");
     }
@@ -105,7 +106,7 @@ public sealed record LocalPorts(int Base, IReadOnlyDictionary<string, int> Servi
     {
         foreach (var (service, port) in Services.OrderBy(kv => kv.Value))
         {
-            if (ownPorts.Contains(port) || IsFree(port)) continue;
+            if (ownPorts.Contains(port) || LoopbackPort.IsFree(port)) continue;
             var other = FreeBase(Services.Count, StartBlock(file + port));
             throw new PortInUseException($"Port {port} on 127.0.0.1 ({service} of the {environment} release) is held by another program: " +
                 $"stop it, or move this release with --port-base {other} (a free block; remembered in {file}).");
@@ -119,17 +120,4 @@ public sealed record LocalPorts(int Base, IReadOnlyDictionary<string, int> Servi
             .SelectMany(c => c?["env"] as JsonArray ?? [])
             .Where(e => e?["name"]?.GetValue<string>() == "ASPNETCORE_HTTP_PORTS")
             .Select(e => int.TryParse(e?["value"]?.ToString(), out var p) ? p : 0).Where(p => p > 0).ToList();
-
-    /// <summary>Nothing listens on the port on 127.0.0.1 (a bind succeeds).</summary>
-    public static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            listener.Stop();
-            return true;
-        }
-        catch (SocketException) { return false; }
-    }
 }

@@ -1,3 +1,4 @@
+using ClusterSnek.Tools;
 using System.Diagnostics;
 
 namespace ClusterSnek.Images.Tests;
@@ -12,7 +13,7 @@ public sealed class RegistryDeathTests(RegistryFixture fixture)
     public async Task A_registry_killed_during_a_target_is_named_as_the_cause_with_its_pid()
     {
         var registry = new EmbeddedRegistry(fixture.Directory / "killed-test");
-        var endpoint = await registry.EnsureRunningAsync(await fixture.Tools.RegistryAsync(Ct), EmbeddedRegistry.FreePort(), Ct);
+        var endpoint = await registry.EnsureRunningAsync(await fixture.Tools.RegistryAsync(Ct), LoopbackPort.Free(), Ct);
         var pid = registry.StartedPid!.Value;
         Assert.Null(registry.StoppedDuring("Scan"));
 
@@ -26,7 +27,7 @@ public sealed class RegistryDeathTests(RegistryFixture fixture)
     [Fact]
     public async Task The_next_run_restarts_a_killed_registry_on_the_same_port_and_storage()
     {
-        var port = EmbeddedRegistry.FreePort();
+        var port = LoopbackPort.Free();
         var killed = new EmbeddedRegistry(fixture.Directory / "restart-test");
         await killed.EnsureRunningAsync(await fixture.Tools.RegistryAsync(Ct), port, Ct);
         var pid = killed.StartedPid!.Value;
@@ -48,7 +49,7 @@ public sealed class RegistryDeathTests(RegistryFixture fixture)
     public async Task A_registry_stopped_on_purpose_is_not_reported_as_died()
     {
         var registry = new EmbeddedRegistry(fixture.Directory / "stopped-test");
-        await registry.EnsureRunningAsync(await fixture.Tools.RegistryAsync(Ct), EmbeddedRegistry.FreePort(), Ct);
+        await registry.EnsureRunningAsync(await fixture.Tools.RegistryAsync(Ct), LoopbackPort.Free(), Ct);
         registry.Stop();
         Assert.Null(registry.DiedPid);
         Assert.Null(registry.StoppedDuring("Scan"));

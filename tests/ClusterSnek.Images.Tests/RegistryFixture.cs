@@ -15,7 +15,7 @@ public sealed class RegistryFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Registry = new EmbeddedRegistry(Directory / "registry");
-        Endpoint = await Registry.EnsureRunningAsync(await Tools.RegistryAsync(default), EmbeddedRegistry.FreePort(), default);
+        Endpoint = await Registry.EnsureRunningAsync(await Tools.RegistryAsync(default), LoopbackPort.Free(), default);
     }
 
     public ValueTask DisposeAsync()

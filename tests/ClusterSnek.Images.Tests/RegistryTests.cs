@@ -20,7 +20,7 @@ public sealed class RegistryTests(RegistryFixture fixture)
     public async Task A_registry_is_stopped_by_its_own_pid_and_its_port_remembered()
     {
         var registry = new EmbeddedRegistry(fixture.Directory / "stop-test");
-        var port = EmbeddedRegistry.FreePort();
+        var port = LoopbackPort.Free();
         var endpoint = await registry.EnsureRunningAsync(await fixture.Tools.RegistryAsync(Ct), port, Ct);
         var pid = registry.StartedPid!.Value;
         Assert.Contains("docker-registry", File.ReadAllText($"/proc/{pid}/cmdline"));
@@ -36,7 +36,7 @@ public sealed class RegistryTests(RegistryFixture fixture)
     [Fact]
     public async Task A_registry_left_running_by_this_project_is_reused_by_the_next_run()
     {
-        var port = EmbeddedRegistry.FreePort();
+        var port = LoopbackPort.Free();
         var first = new EmbeddedRegistry(fixture.Directory / "reuse-test");
         await first.EnsureRunningAsync(await fixture.Tools.RegistryAsync(Ct), port, Ct);
         var pid = first.StartedPid;
@@ -75,7 +75,7 @@ public sealed class RegistryTests(RegistryFixture fixture)
         var registry = new EmbeddedRegistry(fixture.Directory / "choose-test");
         var chosen = registry.ChoosePort(taken);
         Assert.NotEqual(taken, chosen);
-        Assert.True(EmbeddedRegistry.IsFree(chosen));
+        Assert.True(LoopbackPort.IsFree(chosen));
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class RegistryTests(RegistryFixture fixture)
     {
         // A real docker-registry in read-only maintenance mode: it serves pulls and refuses every upload.
         var dir = (fixture.Directory / "readonly").CreateDirectory();
-        var port = EmbeddedRegistry.FreePort();
+        var port = LoopbackPort.Free();
         File.WriteAllText(dir / "config.yml", $"""
             version: 0.1
             storage:
