@@ -109,7 +109,8 @@ partial class Build
 
     /// <summary>
     /// What this run's attestations must say: ClusterSnek's build type, the builder this environment is (the GitHub workflow, or
-    /// the local builder), the run's commit, and for the SBOM attestation the SBOM Sbom wrote for the digest.
+    /// the local builder), the commit each image was built from (the run's when unknown), and for the SBOM attestation the SBOM
+    /// Sbom wrote for the digest.
     /// </summary>
     AttestationPolicy AttestationPolicyFor(IReadOnlyList<ImageEntry> images)
     {
@@ -117,7 +118,10 @@ partial class Build
         return new AttestationPolicy(ProvenanceFacts.BuildType, [expected.BuilderId], expected.Commit, digest =>
             images.FirstOrDefault(i => i.Digest == digest) is { } image && SbomStage.FileFor(SbomDirectory, image) is var file && File.Exists(file)
                 ? (new AbsolutePath(file).RelativeTo(RootDirectory), System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file))!)
-                : null);
+                : null)
+        {
+            CommitFor = digest => images.FirstOrDefault(i => i.Digest == digest)?.Revision,
+        };
     }
 
     /// <summary>clustersnek.yaml trustedImages, each checked with its own declared key (never one from artifacts/).</summary>

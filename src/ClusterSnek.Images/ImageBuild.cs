@@ -87,7 +87,7 @@ public sealed class ImageBuild(ImageTools tools)
             var (digest, size) = await ReadManifestAsync(skopeo, tagged, registry, cancellation);
             images.Add(new ImageEntry(b.Service.Name, repository, request.Source.Tag, new Digest(digest), size,
                 b.Builder == "dotnet" && baseImage is not null ? new Digest(baseImage.Digest) : null,
-                b.BuildMs, b.Builder, smoke.GetValueOrDefault(b.Service.Name)));
+                b.BuildMs, b.Builder, smoke.GetValueOrDefault(b.Service.Name), request.Source.Revision));
             Log.Information("Pushed {Repository}@{Digest} ({Size:0.0} MB compressed)", repository, digest, size / 1e6);
         }
         return images;

@@ -7,10 +7,12 @@ public sealed record SmokeResult(bool Passed, long HealthyAfterMs, string User, 
 
 /// <summary>
 /// One pushed image (images[], written by BuildImages): the service, its repository (without tag) and tag, its manifest
-/// digest, size, base image digest and how it was built and smoke-tested.
+/// digest, size, base image digest, how it was built and smoke-tested, and the source commit it was built from (its
+/// <c>org.opencontainers.image.revision</c> label; a cached build keeps the commit it was built at).
 /// </summary>
 public sealed record ImageEntry(
-    string Service, string Reference, string Tag, Digest Digest, long SizeBytes, Digest? BaseDigest, long BuildMs, string Builder, SmokeResult? Smoke)
+    string Service, string Reference, string Tag, Digest Digest, long SizeBytes, Digest? BaseDigest, long BuildMs, string Builder, SmokeResult? Smoke,
+    string? Revision = null)
 {
     [JsonPropertyOrder(-2)] public string Service { get; init; } = Check.NotEmpty(Service, "images[].service");
     [JsonPropertyOrder(-1)] public string Reference { get; init; } = Check.Repository(Reference, $"images[{Service}].reference");

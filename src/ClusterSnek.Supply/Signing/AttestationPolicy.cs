@@ -17,25 +17,29 @@ public sealed record AttestationPolicy(
     /// <summary>The failures of one verified statement about <paramref name="digest"/>; empty when it says what is expected.</summary>
     public IReadOnlyList<string> Check(InTotoStatement statement, Digest digest) => statement.PredicateType switch
     {
-        InTotoStatement.SlsaProvenancePredicate => Provenance(statement.Predicate),
+        InTotoStatement.SlsaProvenancePredicate => Provenance(statement.Predicate, digest),
         InTotoStatement.CycloneDxPredicate => Sbom(statement.Predicate, digest),
         _ => [],
     };
 
-    List<string> Provenance(JsonNode predicate)
+    /// <summary>The commit a digest's provenance must name (the commit its image was built from), when it differs per image.</summary>
+    public Func<Digest, string?>? CommitFor { get; init; }
+
+    List<string> Provenance(JsonNode predicate, Digest digest)
     {
+        var expectedCommit = CommitFor?.Invoke(digest) ?? Commit;
         var failures = new List<string>();
         var buildType = predicate["buildDefinition"]?["buildType"]?.ToString();
         if (buildType != BuildType) failures.Add(Mismatch("buildDefinition.buildType", BuildType, buildType));
         var builder = predicate["runDetails"]?["builder"]?["id"]?.ToString();
         if (builder is null || !BuilderIds.Contains(builder))
             failures.Add(Mismatch("runDetails.builder.id", string.Join(" or ", BuilderIds), builder));
-        if (Commit is not null)
+        if (expectedCommit is not null)
         {
             var commits = (predicate["buildDefinition"]?["resolvedDependencies"] as JsonArray ?? [])
                 .Select(d => d?["digest"]?["gitCommit"]?.ToString()).OfType<string>().ToList();
-            if (!commits.Contains(Commit))
-                failures.Add(Mismatch("buildDefinition.resolvedDependencies[].digest.gitCommit", Commit,
+            if (!commits.Contains(expectedCommit))
+                failures.Add(Mismatch("buildDefinition.resolvedDependencies[].digest.gitCommit", expectedCommit,
                     commits.Count == 0 ? null : string.Join(", ", commits)));
         }
         return failures.Select(f => "provenance " + f).ToList();

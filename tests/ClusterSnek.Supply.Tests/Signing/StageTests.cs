@@ -127,6 +127,24 @@ public sealed class StageTests(RegistryFixture registry) : IDisposable
     }
 
     [Fact]
+    public async Task A_cached_image_signed_at_a_later_commit_verifies_against_the_commit_it_was_built_from()
+    {
+        var built = (await ImageAsync("cachedbuild", withSbom: true)) with { Revision = "2222222222222222222222222222222222222222" };
+        var signedAt = new ProvenanceFacts("https://github.com/clustersnek/clustersnek/local-builder", "1", "Sign", new Dictionary<string, object?>(), null,
+            "3333333333333333333333333333333333333333", "urn:uuid:1", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+        await Signer.RunAsync([built], signedAt, Ct);
+        var sbom = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(ClusterSnek.Supply.Sbom.SbomStage.FileFor(root / "sbom", built)))!;
+        var policy = new AttestationPolicy(ProvenanceFacts.BuildType, [signedAt.BuilderId], signedAt.Commit, _ => ("sbom/cachedbuild.cdx.json", sbom))
+        {
+            CommitFor = digest => digest == built.Digest ? built.Revision : null,
+        };
+
+        var verdict = Assert.Single(await new VerifyStage(registry.Client, key.Public) { Policy = policy }.RunAsync([built], Ct));
+
+        Assert.True(verdict.Passed, string.Join("; ", verdict.Reasons));
+    }
+
+    [Fact]
     public async Task Signing_a_digest_this_key_already_signed_and_attested_pushes_nothing_and_records_the_existing_signature()
     {
         var entry = await ImageAsync("again", withSbom: true);
