@@ -83,15 +83,7 @@ public sealed class SignatureGateTests
     {
         var (deployment, artifacts) = Unrunnable();
         // What charts/common/templates/_test.tpl renders with global.tests.image.repository set by a values file.
-        var release = ReleaseWith("""
-            apiVersion: v1
-            kind: Pod
-            metadata:
-              name: web-test-health
-              annotations: {helm.sh/hook: test}
-            spec:
-              containers: [{name: health, image: "evil.example/tools@sha256:0000000000000000000000000000000000000000000000000000000000000000"}]
-            """);
+        var release = ReleaseWithTestImage("evil.example/tools@sha256:0000000000000000000000000000000000000000000000000000000000000000");
 
         var error = await Assert.ThrowsAsync<UnverifiedImageException>(() => deployment.DeployAsync(release, [Web], Passed, rollback: true, TestContext.Current.CancellationToken));
 
@@ -148,14 +140,15 @@ public sealed class SignatureGateTests
 
     const string Wget = "ghcr.io/acme/wget@sha256:1111111111111111111111111111111111111111111111111111111111111111";
 
-    static RenderedManifests ReleaseWithTestImage() => ReleaseWith($$"""
+    /// <summary>What charts/common/templates/_test.tpl renders: a helm test hook Pod running <paramref name="image"/>.</summary>
+    static RenderedManifests ReleaseWithTestImage(string image = Wget) => ReleaseWith($$"""
         apiVersion: v1
         kind: Pod
         metadata:
           name: web-test-health
           annotations: {helm.sh/hook: test}
         spec:
-          containers: [{name: health, image: "{{Wget}}"}]
+          containers: [{name: health, image: "{{image}}"}]
         """);
 
     static readonly ClusterSnek.Stack.TrustedImage Declared = new("ghcr.io/acme/wget", Wget.Split('@')[1], "keys/acme.pub", 57);
