@@ -7,6 +7,9 @@ public sealed record TestRunResults(int Passed, int Failed, int Skipped, IReadOn
 {
     public int Total => Passed + Failed + Skipped;
 
+    /// <summary>Each failed test with its assertion message, so a CI log says why without the XML reports.</summary>
+    public IReadOnlyList<FailedTest> Failures { get; init; } = [];
+
     /// <summary>The closing line CI reads: "N passed, N failed, N skipped".</summary>
     public string ClosingLine => $"{Passed} passed, {Failed} failed, {Skipped} skipped";
 
@@ -15,6 +18,7 @@ public sealed record TestRunResults(int Passed, int Failed, int Skipped, IReadOn
     {
         int passed = 0, failed = 0, skipped = 0;
         var failures = new List<string>();
+        var messages = new List<FailedTest>();
         var files = reportFiles.ToList();
         foreach (var file in files)
         {
@@ -25,11 +29,17 @@ public sealed record TestRunResults(int Passed, int Failed, int Skipped, IReadOn
                 failed += ((int?)assembly.Attribute("failed") ?? 0) + ((int?)assembly.Attribute("errors") ?? 0);
                 skipped += (int?)assembly.Attribute("skipped") ?? 0;
             }
-            failures.AddRange(doc.Descendants("test").Where(t => (string?)t.Attribute("result") == "Fail").Select(t => (string?)t.Attribute("name") ?? "?"));
+            foreach (var test in doc.Descendants("test").Where(t => (string?)t.Attribute("result") == "Fail"))
+            {
+                failures.Add((string?)test.Attribute("name") ?? "?");
+                messages.Add(new FailedTest((string?)test.Attribute("name") ?? "?", ((string?)test.Element("failure")?.Element("message") ?? "").Trim()));
+            }
         }
-        return new TestRunResults(passed, failed, skipped, failures, files);
+        return new TestRunResults(passed, failed, skipped, failures, files) { Failures = messages };
     }
 }
+
+public sealed record FailedTest(string Name, string Message);
 
 /// <summary>Typed dotnet CLI calls (the SDK the build itself runs on).</summary>
 public sealed class DotNet(ResolvedTool tool) : ToolWrapper(tool)

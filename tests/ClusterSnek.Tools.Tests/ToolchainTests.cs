@@ -102,11 +102,13 @@ public sealed class ToolPinTests
     public void Xunit_reports_are_summed_into_the_closing_line()
     {
         var dir = Directory.CreateTempSubdirectory("xunit-").FullName;
-        File.WriteAllText(Path.Combine(dir, "a.xml"), """<assemblies><assembly name="a" passed="3" failed="1" errors="0" skipped="1"><collection><test name="A.b" result="Fail"/></collection></assembly></assemblies>""");
+        File.WriteAllText(Path.Combine(dir, "a.xml"), """<assemblies><assembly name="a" passed="3" failed="1" errors="0" skipped="1"><collection><test name="A.b" result="Fail"><failure exception-type="Xunit.Sdk.EqualException"><message><![CDATA[Assert.Equal() Failure: Values differ]]></message><stack-trace><![CDATA[at A.b()]]></stack-trace></failure></test></collection></assembly></assemblies>""");
         File.WriteAllText(Path.Combine(dir, "b.xml"), """<assemblies><assembly name="b" passed="2" failed="0" errors="1" skipped="0"/></assemblies>""");
         var results = TestRunResults.Read(Directory.GetFiles(dir).Order());
         Assert.Equal("5 passed, 2 failed, 1 skipped", results.ClosingLine);
         Assert.Equal(["A.b"], results.FailedTests);
+        // xunit's XML format (v2/v3 reports): the failure's message element is what CI prints next to the name.
+        Assert.Equal([new FailedTest("A.b", "Assert.Equal() Failure: Values differ")], results.Failures);
     }
 }
 
