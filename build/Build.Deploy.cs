@@ -138,7 +138,13 @@ partial class Build
         var chart = RootDirectory / Manifest.Chart.Path;
         if (!File.Exists(chart / "Chart.yaml"))
             throw new InvalidOperationException($"{Manifest.Chart.Path}/Chart.yaml not found: clustersnek.yaml chart.path must point at the umbrella chart.");
-        var runValues = DeployInputs.WriteRunValues(ReleaseDirectory / "run-values.yaml", images, localRuntime: KubeContext is null, LocalPorts);
+        IReadOnlyList<string>? apiServer = null;
+        if (KubeContext is not null)
+        {
+            apiServer = await KubeApiServer.CidrsAsync(await ClusterRelease.ConnectAsync(KubeContext, cancellation: ct), ct);
+            Log.Information("Kubernetes API server at {Cidrs}: the only API egress apps with rbac.enabled get", string.Join(", ", apiServer));
+        }
+        var runValues = DeployInputs.WriteRunValues(ReleaseDirectory / "run-values.yaml", images, localRuntime: KubeContext is null, LocalPorts, apiServer);
         var helm = new Helm(await Toolchain.ResolveAsync(ToolPins.Helm, ct));
         string yaml;
         try

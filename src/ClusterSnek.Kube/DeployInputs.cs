@@ -14,12 +14,17 @@ public static class DeployInputs
     /// <summary>
     /// The values this run adds on top of the environment's file: each service's repository and digest, and
     /// <c>global.localRuntime</c> for the podman runtime with this checkout's host ports (<paramref name="ports"/>) as
-    /// <c>global.services.&lt;app&gt;.port</c>. Written as a file so the exact input stays inspectable.
+    /// <c>global.services.&lt;app&gt;.port</c>; on a cluster, the API server's addresses (<c>global.kubeApiServer.cidrs</c>).
+    /// Written as a file so the exact input stays inspectable.
     /// </summary>
-    public static string WriteRunValues(string path, IReadOnlyList<PinnedImage> images, bool localRuntime, LocalPorts? ports = null)
+    public static string WriteRunValues(string path, IReadOnlyList<PinnedImage> images, bool localRuntime, LocalPorts? ports = null,
+        IReadOnlyList<string>? kubeApiServerCidrs = null)
     {
         var text = new StringBuilder("# Written by Deploy: the image digests of this run").AppendLine();
         text.AppendLine("global:").AppendLine($"  localRuntime: {(localRuntime ? "true" : "false")}");
+        if (kubeApiServerCidrs is { Count: > 0 })
+            text.AppendLine("  # The cluster's API server (the kubernetes Service's ClusterIP and endpoints), read at Deploy")
+                .AppendLine("  kubeApiServer:").AppendLine($"    cidrs: {JsonSerializer.Serialize(kubeApiServerCidrs)}");
         if (localRuntime && ports is not null)
         {
             text.AppendLine($"  # This checkout's host ports ({ports.ChosenBy}; artifacts/releases/<env>/ports.json)").AppendLine("  services:");

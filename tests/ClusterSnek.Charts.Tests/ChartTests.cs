@@ -120,4 +120,22 @@ public sealed class ChartTests
             Path.Combine(Repo.TempDirectory(), "m.yaml"));
         Expect.MatchesFile(text, "prod.manifests.yaml");
     }
+
+    [Fact]
+    public async Task The_ai_agent_reaches_the_Kubernetes_API_only_at_the_API_server_s_addresses()
+    {
+        static List<YamlMappingNode> Egress(List<YamlMappingNode> docs) =>
+            ((YamlSequenceNode)At(docs.Single(d => Kind(d) == "NetworkPolicy" && Name(d) == "ai-agent"), "spec", "egress")!).Children.OfType<YamlMappingNode>().ToList();
+
+        // Default values: no address is known, so no API egress at all; every egress rule names its peers.
+        var closed = Egress(await RenderAsync("prod"));
+        Assert.All(closed, rule => Assert.NotNull(At(rule, "to")));
+        Assert.DoesNotContain(closed, rule => At(rule, "ports")!.AllNodes.OfType<YamlScalarNode>().Any(p => p.Value is "443" or "6443"));
+
+        // What Deploy writes on a cluster (run values): the API server's addresses, on its ports, and nothing wider.
+        var open = Egress(await RenderAsync("prod", "global:\n  kubeApiServer:\n    cidrs: [10.96.0.1/32, 172.18.0.2/32]\n    ports: [443, 6443]\n"));
+        var api = Assert.Single(open, rule => At(rule, "ports")!.AllNodes.OfType<YamlScalarNode>().Any(p => p.Value == "6443"));
+        Assert.Equal(["10.96.0.1/32", "172.18.0.2/32"], ((YamlSequenceNode)At(api, "to")!).Children.Select(p => At(p, "ipBlock", "cidr")!.ToString()));
+        Assert.All(open, rule => Assert.NotNull(At(rule, "to")));
+    }
 }

@@ -110,3 +110,30 @@ public sealed class DeployInputsTests
         throw new InvalidOperationException("clustersnek.yaml not found above the test output");
     }
 }
+
+/// <summary>The API server's addresses Deploy gives the chart on a cluster (Kubernetes API documented shape, no cluster here).</summary>
+[Trait("Source", "Kubernetes API documented shape, no cluster here")]
+public sealed class KubeApiServerTests
+{
+    [Fact]
+    public void The_API_server_is_its_ClusterIP_and_its_ready_endpoints_as_single_address_CIDRs()
+    {
+        var service = ApiResponse.Read<k8s.Models.V1Service>("kubernetes-service.json");
+        var slices = ApiResponse.Read<k8s.Models.V1EndpointSliceList>("kubernetes-endpointslices.json");
+
+        Assert.Equal(["10.96.0.1/32", "172.18.0.2/32"], KubeApiServer.Cidrs(service, slices.Items));
+    }
+
+    [Fact]
+    public void The_run_values_carry_the_API_server_only_on_a_cluster()
+    {
+        var image = new PinnedImage("backend", "127.0.0.1:5000/clustersnek/backend", new Digest("sha256:" + new string('b', 64)));
+        var folder = Directory.CreateTempSubdirectory("run-values-").FullName;
+
+        var cluster = File.ReadAllText(DeployInputs.WriteRunValues(Path.Combine(folder, "c.yaml"), [image], localRuntime: false, kubeApiServerCidrs: ["10.96.0.1/32"]));
+        var local = File.ReadAllText(DeployInputs.WriteRunValues(Path.Combine(folder, "l.yaml"), [image], localRuntime: true));
+
+        Assert.Contains("  kubeApiServer:\n    cidrs: [\"10.96.0.1/32\"]\n", cluster);
+        Assert.DoesNotContain("kubeApiServer", local);
+    }
+}

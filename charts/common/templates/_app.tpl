@@ -19,6 +19,10 @@
 ---
 {{ . }}
 {{- end }}
+{{- with include "common.testnetworkpolicy" . | trim }}
+---
+{{ . }}
+{{- end }}
 {{- with include "common.testhook" . | trim }}
 ---
 {{ . }}

@@ -24,6 +24,16 @@ spec:
         - port: {{ $svc.port }}
           protocol: TCP
     {{- end }}
+    {{- if .Values.global.tests.enabled }}
+    # This app's helm test Pod (labels of its own, see _test.tpl).
+    - from:
+        - podSelector:
+            matchLabels:
+              clustersnek.io/test-of: {{ $name }}
+      ports:
+        - port: {{ $svc.port }}
+          protocol: TCP
+    {{- end }}
     {{- range $callers }}
     - from:
         - podSelector:
@@ -43,12 +53,18 @@ spec:
         - port: {{ (index $.Values.global.services $dep).port }}
           protocol: TCP
     {{- end }}
-    {{- if .Values.rbac.enabled }}
-    # The Kubernetes API, for the app that reads pods and events.
-    - ports:
-        - port: 443
+    {{- $api := .Values.global.kubeApiServer | default dict }}
+    {{- if and .Values.rbac.enabled $api.cidrs }}
+    # The Kubernetes API server only (global.kubeApiServer), for the app that reads pods and events.
+    - to:
+        {{- range $api.cidrs }}
+        - ipBlock:
+            cidr: {{ . }}
+        {{- end }}
+      ports:
+        {{- range $api.ports }}
+        - port: {{ . }}
           protocol: TCP
-        - port: 6443
-          protocol: TCP
+        {{- end }}
     {{- end }}
 {{- end -}}

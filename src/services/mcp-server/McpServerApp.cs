@@ -20,7 +20,8 @@ public static class McpServerApp
     /// <summary>The mcp-server; version and revision from this assembly.</summary>
     internal static readonly ServiceIdentity Identity = ServiceIdentity.Of("mcp-server", null, typeof(McpServerApp));
 
-    public static Task Main(string[] args) => Build(args).RunAsync();
+    /// <summary>The web app, or <c>probe &lt;url&gt;</c> (what the chart's helm test pods run).</summary>
+    public static Task<int> Main(string[] args) => Probe.MainAsync(args, Build);
 
     public static WebApplication Build(string[] args)
     {
