@@ -28,6 +28,7 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
         }
 
         var revision = History.Create(release.Text, release.Digest, images, release.Secrets.Select(x => x.Name).ToList());
+        History.SaveTestHooks(revision.Revision, release.TestHooks);
         Log.Information("Local runtime: revision {Revision} ({Count} workloads; left out: {Dropped})", revision.Revision, release.Workloads.Count,
             release.Dropped.Count == 0 ? "nothing" : string.Join(", ", release.Dropped));
         if (current is not null)
@@ -93,6 +94,11 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
 
     /// <summary>The workloads of the current revision, read back from its manifests file.</summary>
     public LocalRelease? CurrentRelease() => History.Current is { } c ? ReleaseOf(c.Revision) : null;
+
+    /// <summary>The helm test Pods of the current revision, which Verify runs after its other checks.</summary>
+    public IReadOnlyList<LocalTestHook> CurrentTestHooks() => History.Current is { } c ? History.TestHooksOf(c.Revision) : [];
+
+    public LocalTestHooks TestHooks => new(podman);
 
     LocalRelease ReleaseOf(int revision) =>
         RenderedManifests.Parse(File.ReadAllText(History.ManifestsOf(revision)), History.ManifestsOf(revision)).ForLocalRuntime();

@@ -50,6 +50,11 @@ public sealed class LocalVerifier(LocalRuntime runtime, HttpClient http)
         }
         else if (chain is not null)
             checks.Add(VerificationCheck.NotHere("chain", chain.Service, $"{chain.Service} is not part of this release"));
+        // helm test, as on a cluster: after the other checks, and only when they passed.
+        if (runtime.CurrentTestHooks() is { Count: > 0 } hooks)
+            checks.AddRange(checks.Any(c => c.Outcome == CheckOutcome.Failed)
+                ? [VerificationCheck.NotHere(LocalTestHooks.Check, revision.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture), "not run: earlier checks failed")]
+                : await runtime.TestHooks.RunAsync(hooks, release.Workloads.Select(w => w.Service).ToHashSet(), cancellation));
         checks.AddRange(ClusterOnlyChecks.NotCheckedLocally(@namespace));
 
         var diagnosis = new List<DiagnosisFinding>();

@@ -56,6 +56,15 @@ public sealed class ReleaseHistory(string directory)
         return revision;
     }
 
+    /// <summary>A revision's helm test Pods (tests.json beside its manifests; none for a revision written before they were kept).</summary>
+    public IReadOnlyList<LocalTestHook> TestHooksOf(int revision) =>
+        File.Exists(TestHooksFile(revision)) ? JsonSerializer.Deserialize<List<LocalTestHook>>(File.ReadAllText(TestHooksFile(revision)), Json) ?? [] : [];
+
+    public void SaveTestHooks(int revision, IReadOnlyList<LocalTestHook> hooks) =>
+        File.WriteAllText(TestHooksFile(revision), JsonSerializer.Serialize(hooks, Json));
+
+    string TestHooksFile(int revision) => Path.Combine(Path.GetDirectoryName(ManifestsOf(revision))!, "tests.json");
+
     public void Save(ReleaseRevision revision) =>
         File.WriteAllText(RevisionFile(revision.Revision), JsonSerializer.Serialize(RevisionDocument.Of(revision), Json));
 

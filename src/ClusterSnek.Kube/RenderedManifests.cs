@@ -71,8 +71,10 @@ public sealed class RenderedManifests
             kept.Add(d);
         }
         var text = string.Join("---\n", kept.Select(d => d.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
-        var digest = Digest(text + string.Concat(secrets.Select(x => x.Name + x.Content)));
-        return new LocalRelease(text, digest, kept.Where(d => KindOf(d) is "Deployment" or "Pod").Select(Workload.Of).ToList(), dropped, secrets);
+        var tests = LocalTestHooks.Of(this);
+        var digest = Digest(text + string.Concat(secrets.Select(x => x.Name + x.Content)) + JsonSerializer.Serialize(tests));
+        return new LocalRelease(text, digest, kept.Where(d => KindOf(d) is "Deployment" or "Pod").Select(Workload.Of).ToList(), dropped, secrets)
+        { TestHooks = tests };
     }
 
     /// <summary>Every image a workload of the release runs (hooks, Jobs and CronJobs included).</summary>
@@ -163,7 +165,11 @@ public sealed record Workload(string Kind, string Name, string Service, int Repl
 }
 
 /// <summary>The release adapted for the local runtime: the text kube play gets, its digest, its workloads, what was left out, its secrets.</summary>
-public sealed record LocalRelease(string Text, string Digest, IReadOnlyList<Workload> Workloads, IReadOnlyList<string> Dropped, IReadOnlyList<LocalSecret> Secrets);
+public sealed record LocalRelease(string Text, string Digest, IReadOnlyList<Workload> Workloads, IReadOnlyList<string> Dropped, IReadOnlyList<LocalSecret> Secrets)
+{
+    /// <summary>The release's helm test Pods (not played; Verify runs them after its checks).</summary>
+    public IReadOnlyList<LocalTestHook> TestHooks { get; init; } = [];
+}
 
 /// <summary>A Secret of the release as a podman secret: its name and a JSON map of key → base64 value.</summary>
 public sealed record LocalSecret(string Name, string Content)

@@ -26,7 +26,7 @@ public sealed record VerificationReport(string Runtime, int Revision, IReadOnlyL
 /// <summary>Checks that need a Kubernetes API server; the local runtime lists them as not checked, never as passed.</summary>
 public static class ClusterOnlyChecks
 {
-    public static readonly IReadOnlyList<string> Names = ["network-policy-default-deny", "service-account-per-app", "pod-security-labels", "resource-quota", "helm-test"];
+    public static readonly IReadOnlyList<string> Names = ["network-policy-default-deny", "service-account-per-app", "pod-security-labels", "resource-quota"];
 
     public static IEnumerable<VerificationCheck> NotCheckedLocally(string @namespace) =>
         Names.Select(n => VerificationCheck.NotHere(n, @namespace, "not checked on the local runtime (podman has no API server; runs on a cluster with --kube-context)"));

@@ -43,6 +43,15 @@ public sealed record PodmanRunSettings(string Image, string Name)
     public bool DropAllCapabilities { get; init; } = true;
     public bool HostNetwork { get; init; } = true;
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>A Pod's <c>command</c>: replaces the image's entrypoint (null keeps it).</summary>
+    public IReadOnlyList<string>? Entrypoint { get; init; }
+
+    /// <summary>A Pod's <c>args</c>: the arguments after the entrypoint.</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
+    /// <summary>Memory limit in podman's units (e.g. <c>96m</c>); over it the process is killed (exit 137).</summary>
+    public string? Memory { get; init; }
 }
 
 /// <summary>What <c>podman inspect</c> says about a running container's hardening.</summary>
@@ -135,6 +144,25 @@ public sealed class Podman(ResolvedTool tool, PodmanStorage storage) : ToolWrapp
         foreach (var (k, v) in s.Environment) args.AddRange(["--env", $"{k}={v}"]);
         args.Add(s.Image);
         return (await Call(args, requireSuccess: true, cancellation, TimeSpan.FromMinutes(3))).StandardOutput.Trim();
+    }
+
+    /// <summary>
+    /// <c>podman run --rm</c> hardened the same way, waiting for the container to exit (its exit code and output are the result);
+    /// what a run-to-completion Pod (a helm test hook) does on the local runtime.
+    /// </summary>
+    public Task<ToolResult> RunToCompletionAsync(PodmanRunSettings s, TimeSpan timeout, CancellationToken cancellation = default)
+    {
+        var args = new List<string> { "run", "--rm", "--name", s.Name, "--tls-verify=false", "--security-opt", "no-new-privileges" };
+        if (s.User is not null) args.AddRange(["--user", s.User]);
+        if (s.ReadOnly) args.Add("--read-only");
+        if (s.DropAllCapabilities) args.AddRange(["--cap-drop", "ALL"]);
+        if (s.HostNetwork) args.AddRange(["--network", "host"]);
+        if (s.Memory is not null) args.AddRange(["--memory", s.Memory]);
+        foreach (var (k, v) in s.Environment) args.AddRange(["--env", $"{k}={v}"]);
+        if (s.Entrypoint is { Count: > 0 } entrypoint) args.AddRange(["--entrypoint", JsonSerializer.Serialize(entrypoint)]);
+        args.Add(s.Image);
+        args.AddRange(s.Arguments);
+        return Call(args, requireSuccess: false, cancellation, timeout);
     }
 
     public async Task<ContainerHardening> InspectAsync(string container, CancellationToken cancellation = default)

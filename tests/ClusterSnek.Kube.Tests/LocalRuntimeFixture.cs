@@ -164,11 +164,19 @@ public sealed class LocalRuntimeFixture : IAsyncLifetime
         kind: Pod
         metadata:
           name: {{name}}-test
+          labels:
+            clustersnek.io/test-of: {{name}}
           annotations:
             helm.sh/hook: test
         spec:
+          restartPolicy: Never
+          securityContext:
+            runAsUser: 65532
           containers:
             - name: wget
               image: {{image}}
+              command: [/bin/busybox, wget, -q, -O, /dev/null, "http://{{name}}:{{port}}/healthz"]
+              resources:
+                limits: {memory: 32Mi}
         """;
 }

@@ -32,11 +32,29 @@ public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixtu
         Assert.Contains(report.Checks, c => c is { Check: "security-context", Outcome: CheckOutcome.Passed } && c.Evidence.StartsWith("uid 65532, read-only rootfs"));
         Assert.Contains(report.Checks, c => c is { Check: "ready-endpoint", Outcome: CheckOutcome.Passed } && c.Evidence.Contains($"127.0.0.1:{port}/readyz → 200"));
         Assert.Contains(report.Checks, c => c is { Check: "chain", Outcome: CheckOutcome.Passed });
+        // The release's helm test Pod, run to completion in podman against the Service's URL on loopback.
+        Assert.True(report.Checks.Any(c => c is { Check: LocalTestHooks.Check, Subject: "web-verify", Outcome: CheckOutcome.Passed }
+            && c.Evidence.StartsWith($"Pod/web-verify-test: /bin/busybox wget -q -O /dev/null http://127.0.0.1:{port}/healthz → exit 0", StringComparison.Ordinal)),
+            string.Join("\n", report.Checks.Select(c => $"{c.Check} {c.Subject} {c.Outcome}: {c.Evidence}")));
         var manifests = await File.ReadAllTextAsync(deployment.Runtime.History.ManifestsOf(1), Ct);
         Assert.DoesNotContain(LocalRuntimeFixture.SecretValue, manifests);
         Assert.DoesNotContain(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(LocalRuntimeFixture.SecretValue)), manifests);
         // The test image's /healthz states no identity, so service-identity is not checked either (never passed).
         Assert.Equal(ClusterOnlyChecks.Names.Append(ServiceIdentityCheck.Name).Order(), report.Checks.Where(c => c.Outcome == CheckOutcome.NotChecked).Select(c => c.Check).Order());
+    }
+
+    [Fact]
+    public async Task A_test_hook_that_exits_non_zero_fails_its_check_with_what_it_printed()
+    {
+        var port = TestImage.FreePort(); // nothing listens there
+        var hook = new LocalTestHook("web-test", "web", $"{fixture.Image.Reference}@{fixture.Image.Digest}",
+            ["/bin/busybox", "wget", "-q", "-O", "/dev/null", $"http://web:{port}/healthz"], [], "65532", LocalTestHooks.PodmanMemory("32Mi"));
+
+        var check = Assert.Single(await new LocalTestHooks(fixture.Podman).RunAsync([hook], ["web"], Ct));
+
+        Assert.Equal(CheckOutcome.Failed, check.Outcome);
+        Assert.StartsWith($"Pod/web-test: /bin/busybox wget -q -O /dev/null http://127.0.0.1:{port}/healthz → exit 1: ", check.Evidence, StringComparison.Ordinal);
+        Assert.Contains("refused", check.Evidence, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

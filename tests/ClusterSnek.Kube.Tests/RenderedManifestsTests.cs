@@ -108,3 +108,36 @@ public sealed class RenderedManifestsTests
         Assert.Contains("\"ratio\": 1.10", text, StringComparison.Ordinal);
     }
 }
+
+/// <summary>How the local runtime reads and runs a release's helm test Pods (the podman runs are in LocalRuntimeTests).</summary>
+public sealed class LocalTestHooksTests
+{
+    [Fact]
+    public void Test_pods_are_read_with_their_command_user_and_memory_limit()
+    {
+        var manifests = RenderedManifests.Parse(LocalRuntimeFixture.Rendered("web", "127.0.0.1:5000/web@sha256:" + new string('a', 64), 18200), "rendered.yaml");
+
+        var hook = Assert.Single(LocalTestHooks.Of(manifests));
+
+        Assert.Equal(new LocalTestHook("web-test", "web", "127.0.0.1:5000/web@sha256:" + new string('a', 64), null, [], "65532", "33554432b"),
+            hook with { Command = null, Args = [] });
+        Assert.Equal(["/bin/busybox", "wget", "-q", "-O", "/dev/null", "http://web:18200/healthz"], hook.Command);
+    }
+
+    [Theory]
+    [InlineData("http://backend:18181/healthz", "http://127.0.0.1:18181/healthz")]
+    [InlineData("http://backend.clustersnek-dev.svc.cluster.local:18181/x", "http://127.0.0.1:18181/x")]
+    [InlineData("http://example.com:80/", "http://example.com:80/")]
+    [InlineData("probe", "probe")]
+    public void A_url_at_one_of_the_release_s_services_is_called_on_loopback(string argument, string expected) =>
+        Assert.Equal(expected, LocalTestHooks.Local(argument, ["backend", "frontend"]));
+
+    [Theory]
+    [InlineData("96Mi", "100663296b")]
+    [InlineData("1Gi", "1073741824b")]
+    [InlineData("128M", "128000000b")]
+    [InlineData("65536", "65536b")]
+    [InlineData(null, null)]
+    public void Memory_limits_become_podman_s_units(string? quantity, string? expected) =>
+        Assert.Equal(expected, LocalTestHooks.PodmanMemory(quantity));
+}
