@@ -14,6 +14,10 @@ public sealed class SbomStage(Trivy trivy, Skopeo skopeo, AbsolutePath root, Abs
 {
     public static string FileFor(AbsolutePath output, ImageEntry image) => output / (image.FileName + ".cdx.json");
 
+    static readonly string ToolVersion = typeof(SbomStage).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+        .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "0.0.0";
+
     public async Task<SbomRecord> RunAsync(IReadOnlyList<ImageEntry> images, CancellationToken cancellation = default)
     {
         output.CreateDirectory();
@@ -30,18 +34,22 @@ public sealed class SbomStage(Trivy trivy, Skopeo skopeo, AbsolutePath root, Abs
         var work = (output / "work").CreateDirectory();
         var archive = work / (entry.FileName + ".docker.tar");
         var file = FileFor(output, entry);
+        IReadOnlyList<(string Path, string Json)> deps;
         try
         {
             await skopeo.ExportDockerArchiveAsync(image.ToString(), archive, tlsVerify: !image.IsLoopback, cancellation);
             await trivy.SbomAsync(archive, file, cancellation);
+            deps = DotNetComponents.DepsFiles(archive);
         }
         finally { if (File.Exists(archive)) File.Delete(archive); }
 
-        var json = await File.ReadAllTextAsync(file, cancellation);
-        var bom = JsonNode.Parse(json)!.AsObject();
-        // Trivy names the component after the tar it read; the SBOM should name the image.
-        if (bom["metadata"]?["component"] is JsonObject component) component["name"] = image.ToString();
-        json = bom.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        var bom = JsonNode.Parse(await File.ReadAllTextAsync(file, cancellation))!.AsObject();
+        // Trivy names the component after the tar it read and says "dev" for its own version; the SBOM names the image
+        // (name, digest, purl) and the tools' real versions, and lists the .NET runtime Trivy skips.
+        DotNetComponents.Describe(bom, entry.Reference, entry.Digest.Value, image.ToString(), trivy.Tool.Pin.Version, ToolVersion);
+        var added = DotNetComponents.AddTo(bom, deps);
+        Log.Debug("{Service}: {Added} .NET components added from {Files}", entry.Service, added, string.Join(", ", deps.Select(d => d.Path)));
+        var json = bom.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
         await File.WriteAllTextAsync(file, json, cancellation);
 
         var errors = SbomValidator.Validate(json);

@@ -31,6 +31,47 @@ public sealed class SbomTests(RegistryFixture registry) : IDisposable
     }
 
     [Fact]
+    public async Task The_SBOM_lists_the_bundled_dotnet_runtime_every_shipped_assembly_and_names_the_image_and_tools()
+    {
+        // Fixtures/mcp-server.deps.json is the SDK's own output for src/services/mcp-server (self-contained linux-x64 publish,
+        // as BuildImages makes it): two runtime packs, four NuGet packages and the project, inside a real image pushed here.
+        var deps = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "mcp-server.deps.json"));
+        var files = RealTools.ImageFiles(withSecret: false);
+        files.Remove("app/backend.deps.json");
+        files["app/mcp-server.deps.json"] = deps;
+        var (image, digest) = await registry.PushImageAsync("sbom/mcp-server", "v1", files);
+        var stage = new SbomStage(await RealTools.TrivyAsync(), await RealTools.SkopeoAsync(), root, root / "artifacts" / "sbom");
+
+        var summary = Assert.Single((await stage.RunAsync([new ImageEntry("mcp-server", image.Name, "v1", digest, 0, null, 0, "test", null)], Ct)).Images);
+
+        var bom = JsonNode.Parse(File.ReadAllText(root / summary.Path))!;
+        Assert.Empty(SbomValidator.Validate(File.ReadAllText(root / summary.Path)));
+        var components = bom["components"]!.AsArray().OfType<JsonObject>().ToList();
+        var runtime = components.Single(c => c["name"]!.GetValue<string>() == "Microsoft.NETCore.App.Runtime.linux-x64");
+        Assert.Equal("framework", runtime["type"]!.GetValue<string>());
+        Assert.Equal("pkg:nuget/Microsoft.NETCore.App.Runtime.linux-x64@10.0.12", runtime["purl"]!.GetValue<string>());
+        var assemblies = runtime["components"]!.AsArray().OfType<JsonObject>().ToList();
+        Assert.Contains(assemblies, a => a["name"]!.GetValue<string>() == "System.Private.CoreLib"
+            && a["purl"]!.GetValue<string>() == "pkg:nuget/Microsoft.NETCore.App.Runtime.linux-x64@10.0.12#System.Private.CoreLib.dll");
+        Assert.Contains(assemblies, a => a["type"]!.GetValue<string>() == "file" && a["name"]!.GetValue<string>() == "libcoreclr.so");
+        Assert.Contains(components, c => c["purl"]?.GetValue<string>() == "pkg:nuget/Microsoft.AspNetCore.App.Runtime.linux-x64@10.0.12");
+        Assert.Contains(components, c => c["purl"]?.GetValue<string>() == "pkg:generic/mcp-server@1.0.0" && c["type"]!.GetValue<string>() == "application");
+        // A package Trivy lists itself appears once, with the files it ships nested.
+        var mcp = Assert.Single(components, c => c["purl"]?.GetValue<string>() == "pkg:nuget/ModelContextProtocol.Core@2.4.0");
+        Assert.Contains(mcp["components"]!.AsArray(), a => a!["name"]!.GetValue<string>() == "ModelContextProtocol.Core");
+        // Every shipped file of the deps.json is a component with a purl.
+        var shipped = JsonNode.Parse(deps)!["targets"]![".NETCoreApp,Version=v10.0/linux-x64"]!.AsObject()
+            .Sum(t => (t.Value?["runtime"]?.AsObject().Count ?? 0) + (t.Value?["native"]?.AsObject().Count ?? 0));
+        Assert.Equal(shipped, components.Sum(c => c["components"]?.AsArray().Count(a => a?["purl"] is not null) ?? 0));
+
+        var metadata = bom["metadata"]!;
+        Assert.Equal(digest.Value, metadata["component"]!["version"]!.GetValue<string>());
+        Assert.Equal($"pkg:oci/mcp-server@{Uri.EscapeDataString(digest.Value)}?repository_url={Uri.EscapeDataString(image.Name)}", metadata["component"]!["purl"]!.GetValue<string>());
+        Assert.Contains(metadata["tools"]!.AsArray(), t => t!["name"]!.GetValue<string>() == "trivy" && t["version"]!.GetValue<string>() == "0.44.1");
+        Assert.True(summary.Components > shipped, $"{summary.Components} components counted");
+    }
+
+    [Fact]
     public void A_document_that_breaks_the_CycloneDX_schema_is_reported_with_its_location()
     {
         var errors = SbomValidator.Validate("""{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"type":"spaceship","name":"x"}]}""");
