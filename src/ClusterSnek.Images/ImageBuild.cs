@@ -60,8 +60,23 @@ public sealed class ImageBuild(ImageTools tools)
                 request.Manifest.Registry.BaseImageRepository, request.Source, cancellation);
         }
 
+        // A service whose inputs did not change keeps its image (and digest); only the others are built, tested and pushed.
+        var reuse = new ImageReuse(request.WorkDirectory / "reuse.json");
+        var recorded = reuse.Read();
+        var inputs = services.ToDictionary(s => s.Name, s => ImageReuse.Inputs(request.Root, s,
+            ServiceImageBuilder.HasDockerfile(request.Root, s) ? null : baseImage?.Digest, Environment.Version.ToString()));
+        var kept = new Dictionary<string, ImageEntry>();
+        foreach (var s in services)
+            if (await ImageReuse.ReusableAsync(recorded.GetValueOrDefault(s.Name), inputs[s.Name], s, registry.Repository(RepoPath(s)), skopeo, registry, cancellation) is { } image)
+            {
+                kept[s.Name] = image;
+                Log.Information("{Service}: unchanged since {Revision} (inputs {Inputs}); keeping {Digest}", s.Name,
+                    image.Revision is { Length: >= 12 } r ? r[..12] : image.Tag, inputs[s.Name][..19], image.Digest.Value[..19]);
+            }
+        var toBuild = services.Where(s => !kept.ContainsKey(s.Name)).ToList();
+
         var serviceBuilder = new ServiceImageBuilder(request.Root, request.WorkDirectory, tools.DotNetAsync, tools.BuildahAsync, request.PublishEnvironment);
-        var built = await AllOrNothing(services.Select(s => serviceBuilder.BuildAsync(s, baseImage, registry, RepoPath(s), request.Source, cancellation)));
+        var built = await AllOrNothing(toBuild.Select(s => serviceBuilder.BuildAsync(s, baseImage, registry, RepoPath(s), request.Source, cancellation)));
 
         var smoke = new Dictionary<string, SmokeResult>();
         if (podman is not null)
@@ -77,7 +92,7 @@ public sealed class ImageBuild(ImageTools tools)
             foreach (var (service, result) in results) smoke[service.Name] = result;
         }
 
-        await PushPreflight.CheckAsync(registry, services.Select(RepoPath), cancellation);
+        if (built.Count > 0) await PushPreflight.CheckAsync(registry, toBuild.Select(RepoPath), cancellation);
         var images = new List<ImageEntry>();
         foreach (var b in built)
         {
@@ -90,7 +105,9 @@ public sealed class ImageBuild(ImageTools tools)
                 b.BuildMs, b.Builder, smoke.GetValueOrDefault(b.Service.Name), request.Source.Revision));
             Log.Information("Pushed {Repository}@{Digest} ({Size:0.0} MB compressed)", repository, digest, size / 1e6);
         }
-        return images;
+        var all = services.Select(s => kept.GetValueOrDefault(s.Name) ?? images.Single(i => i.Service == s.Name)).ToList();
+        reuse.Write(all.ToDictionary(i => i.Service, i => new ImageReuse.Entry(inputs[i.Service], i)));
+        return all;
     }
 
     /// <summary>Digest (sha256 of the manifest bytes) and compressed size (config + layers) as the registry stores them.</summary>

@@ -64,6 +64,37 @@ public sealed class ImageBuildTests(RegistryFixture fixture)
     }
 
     [Fact]
+    public async Task An_unchanged_service_keeps_its_image_a_changed_one_is_rebuilt_and_a_forged_record_is_not_trusted()
+    {
+        var root = new AbsolutePath(Directory.CreateTempSubdirectory("reuse-").FullName);
+        var fixtureService = Path.Combine(AppContext.BaseDirectory, "Fixtures", "dockerfile-service");
+        (root / "svc").CreateDirectory();
+        foreach (var file in Directory.GetFiles(fixtureService)) File.Copy(file, root / "svc" / Path.GetFileName(file));
+        var request = new ImageBuildRequest(root, Manifest(Service("reused", "svc")), fixture.Endpoint, Source, Smoke: false)
+        { WorkDirectory = fixture.Directory / "work-reuse" };
+        var later = new SourceInfo(Source.Source, "0123456789abcdef0123", DateTimeOffset.UtcNow);
+
+        var first = Assert.Single(await new ImageBuild(fixture.Tools).RunAsync(request, Ct));
+        // Another commit, nothing of the service changed: the same image, with the commit it was built from.
+        var second = Assert.Single(await new ImageBuild(fixture.Tools).RunAsync(request with { Source = later }, Ct));
+        Assert.Equal(first, second);
+        Assert.Equal(Source.Revision, second.Revision);
+
+        // One file of the service changed: rebuilt, at the new commit.
+        await File.AppendAllTextAsync(root / "svc" / "hello.txt", "changed\n", Ct);
+        var third = Assert.Single(await new ImageBuild(fixture.Tools).RunAsync(request with { Source = later }, Ct));
+        Assert.NotEqual(first.Digest, third.Digest);
+        Assert.Equal(later.Revision, third.Revision);
+
+        // A hand-edited record naming the old image for the current inputs: the registry holds that digest at another revision.
+        var record = fixture.Directory / "work-reuse" / "reuse.json";
+        await File.WriteAllTextAsync(record, (await File.ReadAllTextAsync(record, Ct)).Replace(third.Digest.Value, first.Digest.Value, StringComparison.Ordinal), Ct);
+        var fourth = Assert.Single(await new ImageBuild(fixture.Tools).RunAsync(request with { Source = later }, Ct));
+        Assert.NotEqual(first.Digest, fourth.Digest);
+        Assert.Equal(later.Revision, fourth.Revision);
+    }
+
+    [Fact]
     public void A_service_path_that_does_not_exist_is_refused_naming_the_manifest_and_service()
     {
         var manifest = Manifest(Service("ghost", "src/services/ghost"));

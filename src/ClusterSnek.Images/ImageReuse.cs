@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ClusterSnek.Pipeline;
+using ClusterSnek.Stack;
+using ClusterSnek.Tools;
+using Serilog;
+
+namespace ClusterSnek.Images;
+
+/// <summary>
+/// Per-service reuse: a service whose inputs (its folder, the shared service code and build settings, the base image's digest,
+/// the image builder's own code, the SDK) are unchanged since an image was pushed keeps that image — no publish, no smoke
+/// test, no push, same digest — while a changed service is rebuilt. The record (artifacts/images/reuse.json) is only a hint:
+/// a reused digest must still be in the registry and carry the service's title and recorded revision in its labels.
+/// The registry's address is not an input: images are content-addressed.
+/// </summary>
+public sealed class ImageReuse(AbsolutePath file)
+{
+    public sealed record Entry(string Inputs, ImageEntry Image);
+
+    static readonly string[] SharedFiles = ["Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "global.json", "nuget.config", "NuGet.config"];
+    static readonly string[] BuilderSources = ["src/ClusterSnek.Images", "src/ClusterSnek.Tools/ContainerPublish.cs"];
+
+    public IReadOnlyDictionary<string, Entry> Read()
+    {
+        if (!File.Exists(file)) return new Dictionary<string, Entry>();
+        try { return JsonSerializer.Deserialize<Dictionary<string, Entry>>(File.ReadAllText(file), RecordJson.Options) ?? []; }
+        catch (JsonException e)
+        {
+            Log.Warning("{File} is not a reuse record ({Reason}); every image is rebuilt", file, e.Message);
+            return new Dictionary<string, Entry>();
+        }
+    }
+
+    public void Write(IReadOnlyDictionary<string, Entry> entries)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        var temp = file + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(entries.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(), RecordJson.Options));
+        File.Move(temp, file, overwrite: true);
+    }
+
+    /// <summary>sha256 over everything that makes a service's image, in a fixed order; the registry and the commit are not in it.</summary>
+    public static string Inputs(AbsolutePath root, ServiceSpec service, string? baseDigest, string sdkVersion)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Add(string text) => sha.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
+        Add($"service {service.Name} {service.Project} base {baseDigest ?? "-"} sdk {sdkVersion}");
+        var paths = new List<string> { service.Project, "src/services/common" };
+        paths.AddRange(SharedFiles);
+        paths.AddRange(BuilderSources);
+        foreach (var relative in paths)
+            foreach (var path in Files(root / relative))
+            {
+                Add(Path.GetRelativePath(root, path).Replace('\\', '/'));
+                sha.AppendData(File.ReadAllBytes(path));
+            }
+        return "sha256:" + Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>The file, or every file under the folder except build output (bin/, obj/), in ordinal order.</summary>
+    static IEnumerable<string> Files(string path)
+    {
+        if (File.Exists(path)) return [path];
+        if (!Directory.Exists(path)) return [];
+        var separator = Path.DirectorySeparatorChar;
+        return Directory.GetFiles(path, "*", SearchOption.AllDirectories)
+            .Where(f => !Path.GetRelativePath(path, f).Split(separator).Any(part => part is "bin" or "obj"))
+            .Order(StringComparer.Ordinal);
+    }
+
+    /// <summary>The recorded image when its inputs match and the registry still holds it as that service's build; else null (rebuild).</summary>
+    public static async Task<ImageEntry?> ReusableAsync(Entry? recorded, string inputs, ServiceSpec service, string repository, Skopeo skopeo,
+        RegistryEndpoint registry, CancellationToken cancellation)
+    {
+        if (recorded is null || recorded.Inputs != inputs || recorded.Image.Service != service.Name) return null;
+        SkopeoImage image;
+        try { image = await skopeo.InspectAsync($"docker://{repository}@{recorded.Image.Digest.Value}", !registry.PlainHttp, registry.AuthFile, cancellation); }
+        catch (ToolFailedException)
+        {
+            Log.Information("{Service}: the recorded image {Digest} is no longer in {Registry}; rebuilding", service.Name, recorded.Image.Digest.Value[..19], registry);
+            return null;
+        }
+        var labels = image.Labels;
+        var title = labels.GetValueOrDefault("org.opencontainers.image.title");
+        var revision = labels.GetValueOrDefault("org.opencontainers.image.revision");
+        if (image.Digest != recorded.Image.Digest.Value || (title is not null && title != service.Name)
+            || (recorded.Image.Revision is not null && revision is not null && revision != recorded.Image.Revision))
+        {
+            Log.Warning("{Service}: the reuse record names {Digest}, which the registry holds as {Title} at {Revision}; rebuilding", service.Name,
+                recorded.Image.Digest.Value[..19], title ?? "(no title)", revision ?? "(no revision)");
+            return null;
+        }
+        return recorded.Image with { Reference = repository };
+    }
+}
