@@ -57,6 +57,7 @@ partial class Build
         .DependsOn(BuildImages)
         .Reads(Sections.Images)
         .Inputs(() => ReleaseDigests())
+        .Inputs("src/ClusterSnek.Supply/Sbom/**/*.cs")
         .Executes(async ct =>
         {
             await EnsureRegistryAsync(ct);

@@ -14,6 +14,9 @@ public static class DotNetComponents
 {
     public const string DepsFileProperty = "clustersnek:dotnet:deps.json";
 
+    /// <summary>The name this step has in metadata.tools.</summary>
+    public const string ToolName = "clustersnek-sbom-dotnet";
+
     /// <summary>Every <c>*.deps.json</c> in a docker-archive tar (skopeo's docker-archive: manifest.json naming layer tars), by path in the image.</summary>
     public static IReadOnlyList<(string Path, string Json)> DepsFiles(string dockerArchive)
     {
@@ -132,7 +135,7 @@ public static class DotNetComponents
         var tools = metadata["tools"] as JsonArray ?? (JsonArray)(metadata["tools"] = new JsonArray());
         foreach (var tool in tools.OfType<JsonObject>().Where(t => t["name"]?.GetValue<string>() == "trivy" && t["version"]?.GetValue<string>() is null or "dev"))
             tool["version"] = trivyVersion;
-        tools.Add(new JsonObject { ["vendor"] = "ClusterSnek", ["name"] = "clustersnek-sbom-dotnet", ["version"] = clusterSnekVersion });
+        tools.Add(new JsonObject { ["vendor"] = "ClusterSnek", ["name"] = ToolName, ["version"] = clusterSnekVersion });
     }
 
 }

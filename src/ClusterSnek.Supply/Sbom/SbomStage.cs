@@ -14,9 +14,12 @@ public sealed class SbomStage(Trivy trivy, Skopeo skopeo, AbsolutePath root, Abs
 {
     public static string FileFor(AbsolutePath output, ImageEntry image) => output / (image.FileName + ".cdx.json");
 
-    static readonly string ToolVersion = typeof(SbomStage).Assembly
-        .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-        .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "0.0.0";
+    /// <summary>
+    /// The version of what this stage adds to Trivy's SBOM (metadata.tools' clustersnek-sbom-dotnet entry). An SBOM already
+    /// written for the same digest by the same version is kept as it is: an unchanged image is not exported and read again.
+    /// Raise it whenever the stage writes something different.
+    /// </summary>
+    public const string ToolVersion = "2";
 
     public async Task<SbomRecord> RunAsync(IReadOnlyList<ImageEntry> images, CancellationToken cancellation = default)
     {
@@ -34,6 +37,11 @@ public sealed class SbomStage(Trivy trivy, Skopeo skopeo, AbsolutePath root, Abs
         var work = (output / "work").CreateDirectory();
         var archive = work / (entry.FileName + ".docker.tar");
         var file = FileFor(output, entry);
+        if (Existing(file, entry.Digest.Value) is { } kept)
+        {
+            Log.Information("{Service}: the SBOM for {Digest} is already written ({File}); kept", entry.Service, entry.Digest.Value[..19], file);
+            return Summarize(entry, file, kept);
+        }
         IReadOnlyList<(string Path, string Json)> deps;
         try
         {
@@ -55,9 +63,27 @@ public sealed class SbomStage(Trivy trivy, Skopeo skopeo, AbsolutePath root, Abs
         var errors = SbomValidator.Validate(json);
         if (errors.Count > 0)
             throw new ScanFailedException($"{entry.Service}: the SBOM {file} does not match the CycloneDX 1.5 schema: {string.Join("; ", errors.Take(5))}");
+        return Summarize(entry, file, bom);
+    }
+
+    SbomSummary Summarize(ImageEntry entry, string file, JsonObject bom)
+    {
         var (components, licences) = Count(bom);
         return new SbomSummary(entry.Service, entry.Digest, new AbsolutePath(file).RelativeTo(root), "CycloneDX",
             bom["specVersion"]?.GetValue<string>() ?? "?", components, licences);
+    }
+
+    /// <summary>The SBOM at <paramref name="file"/> when this stage's version wrote it for <paramref name="digest"/> and it is still schema-valid.</summary>
+    static JsonObject? Existing(string file, string digest)
+    {
+        if (!File.Exists(file)) return null;
+        var json = File.ReadAllText(file);
+        JsonObject? bom;
+        try { bom = JsonNode.Parse(json) as JsonObject; }
+        catch (System.Text.Json.JsonException) { return null; }
+        var ours = (bom?["metadata"]?["tools"] as JsonArray)?.OfType<JsonObject>()
+            .Any(t => t["name"]?.ToString() == DotNetComponents.ToolName && t["version"]?.ToString() == ToolVersion) == true;
+        return ours && bom?["metadata"]?["component"]?["version"]?.ToString() == digest && SbomValidator.Validate(json).Count == 0 ? bom : null;
     }
 
     /// <summary>Counts components (nested ones too) and distinct licences (SPDX id, name, or expression).</summary>

@@ -69,6 +69,16 @@ public sealed class SbomTests(RegistryFixture registry) : IDisposable
         Assert.Equal($"pkg:oci/mcp-server@{Uri.EscapeDataString(digest.Value)}?repository_url={Uri.EscapeDataString(image.Name)}", metadata["component"]!["purl"]!.GetValue<string>());
         Assert.Contains(metadata["tools"]!.AsArray(), t => t!["name"]!.GetValue<string>() == "trivy" && t["version"]!.GetValue<string>() == "0.44.1");
         Assert.True(summary.Components > shipped, $"{summary.Components} components counted");
+
+        // The same digest again: the SBOM already written is kept (not exported and read again); another digest is not.
+        var written = File.GetLastWriteTimeUtc(root / summary.Path);
+        var again = Assert.Single((await stage.RunAsync([new ImageEntry("mcp-server", image.Name, "v1", digest, 0, null, 0, "test", null)], Ct)).Images);
+        Assert.Equal(summary, again with { Licences = summary.Licences });
+        Assert.Equal(summary.Licences, again.Licences);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(root / summary.Path));
+        var (_, other) = await registry.PushImageAsync("sbom/mcp-server", "v2", RealTools.ImageFiles(withSecret: false));
+        var replaced = Assert.Single((await stage.RunAsync([new ImageEntry("mcp-server", image.Name, "v2", other, 0, null, 0, "test", null)], Ct)).Images);
+        Assert.Equal(other.Value, JsonNode.Parse(File.ReadAllText(root / replaced.Path))!["metadata"]!["component"]!["version"]!.GetValue<string>());
     }
 
     [Fact]
