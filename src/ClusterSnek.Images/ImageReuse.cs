@@ -12,7 +12,7 @@ namespace ClusterSnek.Images;
 /// Per-service reuse: a service whose inputs (its folder, the shared service code and build settings, the base image's digest,
 /// the image builder's own code, the SDK) are unchanged since an image was pushed keeps that image — no publish, no smoke
 /// test, no push, same digest — while a changed service is rebuilt. The record (artifacts/images/reuse.json) is only a hint:
-/// a reused digest must still be in the registry and carry the service's title and recorded revision in its labels.
+/// a reused digest must still be in the service's own repository of the registry and carry the recorded revision in its labels.
 /// The registry's address is not an input: images are content-addressed.
 /// </summary>
 public sealed class ImageReuse(AbsolutePath file)
@@ -82,14 +82,13 @@ public sealed class ImageReuse(AbsolutePath file)
             Log.Information("{Service}: the recorded image {Digest} is no longer in {Registry}; rebuilding", service.Name, recorded.Image.Digest.Value[..19], registry);
             return null;
         }
-        var labels = image.Labels;
-        var title = labels.GetValueOrDefault("org.opencontainers.image.title");
-        var revision = labels.GetValueOrDefault("org.opencontainers.image.revision");
-        if (image.Digest != recorded.Image.Digest.Value || (title is not null && title != service.Name)
-            || (recorded.Image.Revision is not null && revision is not null && revision != recorded.Image.Revision))
+        // The registry serves a digest only from a repository it was pushed to: found in the service's own repository, it is
+        // an image of that service; its revision label must be the commit the record says it was built from.
+        var revision = image.Labels.GetValueOrDefault("org.opencontainers.image.revision");
+        if (image.Digest != recorded.Image.Digest.Value || (recorded.Image.Revision is not null && revision != recorded.Image.Revision))
         {
-            Log.Warning("{Service}: the reuse record names {Digest}, which the registry holds as {Title} at {Revision}; rebuilding", service.Name,
-                recorded.Image.Digest.Value[..19], title ?? "(no title)", revision ?? "(no revision)");
+            Log.Warning("{Service}: the reuse record names {Digest} built at {Recorded}, but the registry's image says {Revision}; rebuilding", service.Name,
+                recorded.Image.Digest.Value[..19], recorded.Image.Revision, revision ?? "(no revision)");
             return null;
         }
         return recorded.Image with { Reference = repository };

@@ -115,7 +115,7 @@ public sealed class ImageBuildTests(RegistryFixture fixture)
     public async Task An_image_whose_health_endpoint_never_answers_fails_its_smoke_test_and_nothing_is_pushed()
     {
         // A real service image, built for real, run hardened in podman: its /healthz is fine, but the manifest asks for a path it
-        // does not serve, so the 10 s health deadline passes without a 200. Its own repository name: the fixture's registry is
+        // does not serve, so the 30 s health deadline passes without a 200. Its own repository name: the fixture's registry is
         // shared by every test of the collection, and another test pushes the mcp-server project under its own name.
         var service = new ServiceSpec("unhealthy", "src/services/mcp-server", 18093, "/no-such-health", "/readyz", []);
         var request = new ImageBuildRequest(Repo.Root, Manifest(service), fixture.Endpoint, Source, Smoke: true)
@@ -123,7 +123,7 @@ public sealed class ImageBuildTests(RegistryFixture fixture)
 
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => new ImageBuild(fixture.Tools).RunAsync(request, Ct));
 
-        Assert.StartsWith("Smoke test failed for unhealthy: /no-such-health did not answer 200 within 10 s; last log:", e.Message);
+        Assert.StartsWith("Smoke test failed for unhealthy: /no-such-health did not answer 200 within 30 s; last log:", e.Message);
         Assert.EndsWith("Nothing was pushed.", e.Message);
         Assert.DoesNotContain("clustersnek/unhealthy", await fixture.CatalogAsync());
     }
