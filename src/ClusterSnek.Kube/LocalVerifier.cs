@@ -63,11 +63,15 @@ public sealed class LocalVerifier(LocalRuntime runtime, HttpClient http)
             var failing = served.Where(e => !ready[e.Name].Ok).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
             var logs = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var c in live.Where(c => c.State != "running" || c.RestartCount > 0 || c.Reason is not null || failing.Contains(c.Service)))
-                // A .NET crash prints its stack after the message: 60 lines reach the line that names the cause.
-                logs[c.Container] = await runtime.LogTailAsync(c, 60, cancellation);
+                // A .NET crash prints a long stack after the line that names the cause, once per restart: read enough to reach it.
+                logs[c.Container] = await runtime.LogTailAsync(c, 300, cancellation);
+            // A restarted container runs again with its exit code reset: podman's died event still has it.
+            var observed = new List<LiveContainer>();
+            foreach (var c in live)
+                observed.Add(c is { ExitCode: null, RestartCount: > 0 } && await runtime.LastExitCodeAsync(c, cancellation) is { } code ? c with { ExitCode = code } : c);
             diagnosis.AddRange(Diagnosis.Of(new ReleaseObservation
             {
-                Containers = live, Checks = checks, Answers = [.. ready.Values], Endpoints = served, Images = expected,
+                Containers = observed, Checks = checks, Answers = [.. ready.Values], Endpoints = served, Images = expected,
                 Logs = logs, Listening = Listening(live), SteadyFailure = steady.Evidence,
             }));
         }

@@ -36,6 +36,12 @@ public sealed record LiveContainer(
     /// <summary>The settings that choose the listening port (PORT, ASPNETCORE_HTTP_PORTS, ASPNETCORE_URLS), as the container has them.</summary>
     public IReadOnlyDictionary<string, string> PortSettings { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Killed at its memory limit: OOMKilled, or exit code 137 (SIGKILL) under a memory limit (podman does not always set
+    /// OOMKilled, and a restarted container shows the code only in its died event).
+    /// </summary>
+    public bool OomKilled => Reason == "OOMKilled" || ExitCode == 137 && MemoryLimitBytes > 0;
+
     /// <summary>The container stopped (or is restarting): not a slow start.</summary>
     public bool Exited => State is "exited" or "stopped" or "terminated" || Reason is "CrashLoopBackOff" or "OOMKilled";
 }

@@ -152,7 +152,8 @@ public sealed class OomAnalyzer : IReleaseAnalyzer
 
     public IEnumerable<RankedFinding> Analyze(ReleaseObservation o)
     {
-        foreach (var c in o.Containers.Where(c => c.Reason == "OOMKilled").DistinctBy(c => c.Service))
+        // A 137 after the kubelet killed it for its liveness probe is that, not memory.
+        foreach (var c in o.Containers.Where(c => c.Reason == "OOMKilled" || c.OomKilled && !LivenessAnalyzer.Killed(o, c.Service)).DistinctBy(c => c.Service))
         {
             var limit = c.MemoryLimitBytes is { } l ? Text.Mib(l) : "its limit";
             var last = Text.LastLines(o.LogOf(c), 1);
@@ -179,6 +180,15 @@ public sealed partial class StartFailureAnalyzer : IReleaseAnalyzer
     [GeneratedRegex(@"FileNotFoundException|DirectoryNotFoundException|Could not find (?:a part of the path|file)|No such file or directory|The configuration file .* was not found|ENOENT", RegexOptions.IgnoreCase)]
     private static partial Regex Missing();
 
+    [GeneratedRegex(@"unix:(/[^\s;,]+)")]
+    private static partial Regex UnixSocket();
+
+    [GeneratedRegex(@"SocketException|Failed to bind|Socket\.Bind|DoBind", RegexOptions.IgnoreCase)]
+    private static partial Regex BindFailed();
+
+    [GeneratedRegex(@"Unhandled exception|\w+Exception:|\b(?:fatal|panic|crit|fail)\b[:\s]|""LogLevel"":""(?:Critical|Error)""", RegexOptions.IgnoreCase)]
+    private static partial Regex ErrorLine();
+
     [GeneratedRegex(@"missing secret|secret \S+ (?:is )?(?:not found|missing|not set)", RegexOptions.IgnoreCase)]
     private static partial Regex MissingSecretInLog();
 
@@ -190,12 +200,22 @@ public sealed partial class StartFailureAnalyzer : IReleaseAnalyzer
 
     public IEnumerable<RankedFinding> Analyze(ReleaseObservation o)
     {
-        foreach (var c in o.Containers.Where(c => c.Reason != "OOMKilled" && (c.Exited || c.RestartCount > 0)).DistinctBy(c => c.Service))
+        foreach (var c in o.Containers.Where(c => c.Reason != "OOMKilled" && !(c.OomKilled && !LivenessAnalyzer.Killed(o, c.Service))
+                                                  && (c.Exited || c.RestartCount > 0)).DistinctBy(c => c.Service))
         {
             if (LivenessAnalyzer.Killed(o, c.Service)) continue; // restarted by its liveness probe, not crashing by itself
             var log = o.LogOf(c);
             var exit = $"{c.Container}: exit code {Text.ExitCode(c)}, {c.RestartCount} restarts";
-            if (Text.LineMatching(log, ReadOnly()) is { } ro)
+            // .NET reports a unix socket bound on the read-only root as "Unknown socket error": the setting and the live
+            // read-only root say what the message does not.
+            var socket = c.PortSettings.Values.Select(v => UnixSocket().Match(v)).FirstOrDefault(m => m.Success)?.Groups[1].Value;
+            if (socket is not null && c.Security.ReadOnlyRootFilesystem == true && !socket.StartsWith("/tmp/", StringComparison.Ordinal)
+                && Text.LineMatching(log, BindFailed()) is { } bind)
+                yield return Found(c, CauseCodes.ReadOnlyFilesystem, $"writes to the read-only root filesystem ({socket})",
+                    $"{exit}; binds the unix socket {socket} ({string.Join(", ", c.PortSettings.Where(kv => kv.Value.Contains("unix:", StringComparison.Ordinal)).Select(kv => $"{kv.Key}={kv.Value}"))}) " +
+                    $"on a read-only root filesystem (podman inspect: ReadonlyRootfs); log: {bind}",
+                    "put the socket under a mounted emptyDir (the chart mounts /tmp), or listen on TCP; keep readOnlyRootFilesystem: true");
+            else if (Text.LineMatching(log, ReadOnly()) is { } ro)
                 yield return Found(c, CauseCodes.ReadOnlyFilesystem, $"writes to the read-only root filesystem{At(ro)}", $"{exit}; log: {ro}",
                     "write under a mounted emptyDir (the chart mounts /tmp) or point the setting at one; keep readOnlyRootFilesystem: true");
             else if (Text.LineMatching(log, Denied()) is { } denied)
@@ -217,10 +237,13 @@ public sealed partial class StartFailureAnalyzer : IReleaseAnalyzer
                     "mount the Secret or ConfigMap that holds the file at that path (or fix the path in the values)");
             else
             {
-                var lines = Text.LastLines(log, 3);
+                // The line that says what went wrong (an unhandled exception's message) comes before its stack: show it first.
+                var error = Text.LineMatching(log, ErrorLine());
+                var lines = Text.LastLines(log, 3).Where(l => l != error).ToList();
+                if (error is not null) lines.Insert(0, error);
                 yield return new RankedFinding(new DiagnosisFinding(c.Service,
                     c.ExitCode is null ? $"crashes on start (restarted {c.RestartCount} times)" : $"crashes on start (exit code {Text.ExitCode(c)})",
-                    exit + (lines.Count == 0 ? "; no log output" : "; last log lines: " + string.Join(" | ", lines)),
+                    exit + (lines.Count == 0 ? "; no log output" : (error is null ? "; last log lines: " : "; log: ") + string.Join(" | ", lines)),
                     "read the last log lines: the service exits on start; fix the setting or input it names")
                 { Code = CauseCodes.CrashOnStart }, CauseTier.Crash);
             }

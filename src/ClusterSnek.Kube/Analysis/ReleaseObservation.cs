@@ -91,5 +91,6 @@ public sealed record ReleaseObservation
 
     /// <summary>The services that call <paramref name="service"/>, directly or through others (who is downstream of it).</summary>
     public IReadOnlyList<string> DependentsOf(string service) =>
-        Endpoints.Where(e => e.Name != service && UpstreamOf(e.Name).Contains(service)).Select(e => e.Name).ToList();
+        Endpoints.Where(e => e.Name != service && UpstreamOf(e.Name).Contains(service))
+            .OrderBy(e => UpstreamOf(e.Name).Count).Select(e => e.Name).ToList(); // the nearest caller first
 }
