@@ -86,6 +86,7 @@ partial class Build
                     if (failed.Rollback is { } rollback) Audit(AuditAction.Rollback, $"{subject}: {rollback.Summary}", null, rollback.Restored ? AuditOutcome.Succeeded : AuditOutcome.Failed);
                 }
                 Audit(AuditAction.Deploy, subject, null, AuditOutcome.Failed);
+                if (e is ReleaseFailedException failure) await ReadWithAiAsync(failure, ct);
                 throw;
             }
             Run.Set(Sections.Deployment, deployment);

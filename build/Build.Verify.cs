@@ -43,10 +43,16 @@ partial class Build
                     if (failed.Rollback is { } rollback)
                         Audit(AuditAction.Rollback, $"{subject}: {rollback.Summary}; reason: {rollback.Reason}", null, rollback.Restored ? AuditOutcome.Succeeded : AuditOutcome.Failed);
                 }
-                if (AiEndpoint is not null)
-                    Log.Information("{Analysis}", await AiAnalysis.ExplainAsync(e.Diagnosis.Count > 0 ? e.Diagnosis.Select(d => d.ToString()).ToList() : [e.Message],
-                        AiEndpoint == "kubectl-ai" ? null : new Uri(AiEndpoint), AiKey, AiModel, ct));
+                await ReadWithAiAsync(e, ct);
                 throw;
             }
         });
+
+    /// <summary>The optional AI reading of a failed release, logged beside the analyzers' diagnosis; without --ai-endpoint one line and nothing sent.</summary>
+    async Task ReadWithAiAsync(ReleaseFailedException failure, CancellationToken ct)
+    {
+        if (AiEndpoint is null) { Log.Information(AiAnalysis.Off); return; }
+        var findings = failure.Diagnosis.Count > 0 ? failure.Diagnosis : [new DiagnosisFinding("release", failure.Message, "", null)];
+        Log.Information("{Analysis}", await AiAnalysis.ExplainAsync(findings, AiEndpoint == "kubectl-ai" ? null : new Uri(AiEndpoint), AiKey, AiModel, ct));
+    }
 }

@@ -40,8 +40,11 @@ public static class ClusterChecks
                     c?.AllowPrivilegeEscalation,
                     c?.SeccompProfile?.Type ?? podSecurity?.SeccompProfile?.Type);
                 var digest = status?.ImageID is { } id && id.Contains("@sha256:", StringComparison.Ordinal) ? id[(id.LastIndexOf('@') + 1)..] : null;
+                var limit = spec.Resources?.Limits?.TryGetValue("memory", out var memory) == true ? (long?)memory.ToInt64() : null;
+                // A container waiting after a crash keeps its exit code in the last state.
+                exit ??= status?.LastState?.Terminated?.ExitCode;
                 return new LiveContainer(ServiceOf(pod), pod.Metadata.Name, spec.Name, status?.Image ?? spec.Image, digest,
-                    state, reason, status?.Ready == true, status?.RestartCount ?? 0, exit, security);
+                    state, reason, status?.Ready == true, status?.RestartCount ?? 0, exit, security) { MemoryLimitBytes = limit };
             })).ToList();
 
     /// <summary>Warning events of the release's pods, newest last, as failure evidence (log tails are added by the caller).</summary>
@@ -52,8 +55,12 @@ public static class ClusterChecks
             .Where(e => e.Type == "Warning" && e.InvolvedObject?.Kind == "Pod" && byPod.ContainsKey(e.InvolvedObject.Name))
             .OrderBy(e => e.LastTimestamp ?? e.EventTime ?? e.FirstTimestamp)
             .Select(e => new FailureEvidence(byPod[e.InvolvedObject.Name], e.Reason ?? "Warning", e.Message ?? "", null));
+        // The kubelet's waiting message says what it could not do (the pull error, the missing Secret).
+        string? Waiting(LiveContainer c) => pods.Items.FirstOrDefault(p => p.Metadata.Name == c.Pod)?.Status?.ContainerStatuses?
+            .FirstOrDefault(s => s.Name == c.Container)?.State?.Waiting?.Message;
         var fromStatus = LiveContainers(pods).Where(c => c.IsFatal)
-            .Select(c => new FailureEvidence(c.Service, c.Reason!, $"{c.Container} in pod {c.Pod}, {c.RestartCount} restarts", null));
+            .Select(c => new FailureEvidence(c.Service, c.Reason!,
+                $"{c.Container} in pod {c.Pod}, {c.RestartCount} restarts" + (Waiting(c) is { Length: > 0 } m ? ": " + m : ""), null));
         return [.. fromStatus, .. fromEvents];
     }
 

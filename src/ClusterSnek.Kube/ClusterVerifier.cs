@@ -56,7 +56,7 @@ public sealed class ClusterVerifier(IKubernetes client, ClusterRelease release)
                 var failing = containers.FirstOrDefault(c => c.Service == e.Subject && (c.IsFatal || c.RestartCount > 0));
                 evidence.Add(failing is null ? e : e with { LogTail = await LogTailAsync(ns, failing, cancellation) });
             }
-            diagnosis.AddRange(Diagnosis.Rank(checks, evidence));
+            diagnosis.AddRange(Diagnosis.Rank(checks, evidence, containers, endpoints, expected));
         }
         var report = new VerificationReport($"cluster {release.Target.KubeContext ?? "(current context)"}", revision, checks, diagnosis, clock.Elapsed);
         Log.Information("Verify revision {Revision}: {Summary}", revision, report.Summary);

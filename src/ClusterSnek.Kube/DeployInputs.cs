@@ -41,7 +41,10 @@ public static class DeployInputs
 
     /// <summary>Where Verify calls each service: its port in <paramref name="ports"/> (the local runtime's block), else clustersnek.yaml's.</summary>
     public static IReadOnlyList<ServiceEndpoint> Endpoints(StackManifest manifest, LocalPorts? ports = null) =>
-        manifest.Services.Select(s => new ServiceEndpoint(s.Name, ports is not null && ports.Services.TryGetValue(s.Name, out var p) ? p : s.Port, s.ReadyPath)).ToList();
+        manifest.Services.Select(s => new ServiceEndpoint(s.Name, ports is not null && ports.Services.TryGetValue(s.Name, out var p) ? p : s.Port, s.ReadyPath)
+        {
+            DependsOn = s.DependsOn,
+        }).ToList();
 
     /// <summary>The chain starts at the service nothing depends on (the frontend in the sample stack).</summary>
     public static ChainProbe? Chain(StackManifest manifest, string path) =>

@@ -1,60 +1,63 @@
 namespace ClusterSnek.Kube;
 
 /// <summary>
-/// A short ranked explanation of a failed release: what stops a workload outright first (image pull, crash, OOM,
-/// config errors), then what only keeps it from being ready, then policy-like failures (digest, security context).
-/// Each finding is Cause · Evidence · Fix.
+/// A short ranked explanation of a failed release, Cause · Evidence · Fix per finding, made by the <see cref="Analyzers"/>
+/// over what the runtime reported. The first finding is the root cause: what stops a workload outright (image pull,
+/// missing config, OOM, crash) ranks before what only keeps it unready, and a service whose dependency fails is ranked
+/// after that dependency, as its downstream symptom. Evidence is redacted before it leaves.
 /// </summary>
 public static class Diagnosis
 {
-    static readonly string[] Order =
-        ["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError", "OOMKilled", "CrashLoopBackOff"];
+    /// <summary>The analyzers, in no particular order (the tiers rank their findings). Add one here and list it in docs/deploy.md.</summary>
+    public static readonly IReadOnlyList<IReleaseAnalyzer> Analyzers =
+    [
+        new ImagePullAnalyzer(), new MissingSecretAnalyzer(), new OomAnalyzer(), new StartFailureAnalyzer(), new WrongPortAnalyzer(),
+        new ReadinessAnalyzer(), new DependencyAnalyzer(), new LivenessAnalyzer(), new PolicyAtRuntimeAnalyzer(), new FailedCheckAnalyzer(),
+    ];
 
-    static readonly string[] CheckOrder = ["rollout", "ready-endpoint", "chain", "restarts", "image-digest", "security-context"];
+    /// <summary>At most this many findings are kept: the root cause and the symptoms worth reading.</summary>
+    public const int MaxFindings = 8;
 
     static readonly Dictionary<string, string> ReasonFixes = new(StringComparer.Ordinal)
     {
-        ["ErrImagePull"] = "check that the digest exists in the registry and the registry is reachable from the runtime (rerun BuildImages)",
-        ["ImagePullBackOff"] = "check that the digest exists in the registry and the registry is reachable from the runtime (rerun BuildImages)",
-        ["InvalidImageName"] = "fix the image repository or digest in the values (the chart renders repository@digest)",
         ["CreateContainerConfigError"] = "create the Secret or ConfigMap key the workload references, or remove the reference",
         ["CreateContainerError"] = "read the runtime's message: a volume, user or security setting the container cannot start with",
-        ["OOMKilled"] = "raise resources.limits.memory for this service, or lower its memory use",
-        ["CrashLoopBackOff"] = "read the last log lines: the service exits on start",
         ["KubePlayFailed"] = "read podman's message; fix the rendered manifest or the runtime setup it names",
     };
 
-    static readonly Dictionary<string, string> CheckFixes = new(StringComparer.Ordinal)
+    public static IReadOnlyList<DiagnosisFinding> Of(ReleaseObservation observation)
     {
-        ["ready-endpoint"] = "make the ready path answer 2xx: check the service's dependencies and its configured port",
-        ["chain"] = "follow the chain to the first service that fails; its downstream URL or readiness is the cause",
-        ["restarts"] = "read the previous container's log: it exited and was restarted",
-        ["image-digest"] = "deploy again from this run's verified digests; something changed the running image",
-        ["security-context"] = "restore the hardened security context in the chart (non-root, read-only root filesystem, no capabilities)",
-        ["rollout"] = "see the workload's events: pods did not become available",
-    };
+        var found = Analyzers.SelectMany(a => a.Analyze(observation)).ToList();
+        // Runtime states and events no analyzer explained still say something.
+        foreach (var e in observation.Events.Where(e => found.All(f => f.Finding.Subject != e.Subject && !f.Finding.Evidence.StartsWith(Evidence.Clip(e.Message, 80).TrimEnd('…'), StringComparison.Ordinal))))
+            found.Add(new RankedFinding(new DiagnosisFinding(e.Subject, e.Reason, Evidence.Clip(e.Message, 300), ReasonFixes.GetValueOrDefault(e.Reason))
+            { Code = CauseCodes.DeployFailed }, CauseTier.Crash));
+        foreach (var c in observation.Containers.Where(c => c.IsFatal && found.All(f => f.Finding.Subject != c.Service)))
+            found.Add(new RankedFinding(new DiagnosisFinding(c.Service, c.Reason!, $"{c.Container} in pod {c.Pod}, {c.RestartCount} restarts",
+                ReasonFixes.GetValueOrDefault(c.Reason!)) { Code = CauseCodes.CheckFailed }, CauseTier.Crash));
 
-    public static IReadOnlyList<DiagnosisFinding> Rank(IReadOnlyList<VerificationCheck> checks, IReadOnlyList<FailureEvidence> evidence)
-    {
-        var findings = new List<DiagnosisFinding>();
-        foreach (var e in evidence.OrderBy(e => Array.IndexOf(Order, e.Reason) is var i && i < 0 ? Order.Length : i))
-        {
-            var last = LastLine(e.LogTail);
-            var finding = new DiagnosisFinding(e.Subject, e.Reason, e.Message + (last is null ? "" : (e.Message.Length > 0 ? "; " : "") + "last log line: " + last),
-                ReasonFixes.GetValueOrDefault(e.Reason));
-            if (!findings.Contains(finding)) findings.Add(finding);
-        }
-        foreach (var c in checks.Where(c => c.Outcome == CheckOutcome.Failed)
-                     .OrderBy(c => Array.IndexOf(CheckOrder, c.Check) is var i && i < 0 ? CheckOrder.Length : i))
-        {
-            // A rollout or restart failure of a subject already explained by its runtime state adds nothing.
-            if (c.Check is "rollout" or "restarts" && findings.Any(f => f.Subject == c.Subject)) continue;
-            findings.Add(new DiagnosisFinding(c.Subject, $"{c.Check} failed", c.Evidence, CheckFixes.GetValueOrDefault(c.Check)));
-        }
-        return findings.Take(8).ToList();
+        // A subject explained by a specific cause needs no generic rollout/restart/readiness line of its own.
+        found.RemoveAll(f => f.Tier >= CauseTier.Readiness && f.Tier != CauseTier.PolicyAtRuntime && f.Finding.Code != CauseCodes.DependencyDown
+                             && found.Any(o => o.Finding.Subject == f.Finding.Subject && o.Tier < CauseTier.Readiness));
+
+        // Downstream of a failing service is a symptom, not a cause. Of the symptoms only the named links of the chain stay
+        // (dependency down): "nothing answers" or a failed chain call of a service whose dependency crashed says nothing new.
+        var failing = found.Where(f => f.Tier < CauseTier.PolicyAtRuntime).Select(f => f.Finding.Subject).ToHashSet(StringComparer.Ordinal);
+        bool Downstream(RankedFinding f) => observation.UpstreamOf(f.Finding.Subject).Any(failing.Contains);
+        found.RemoveAll(f => Downstream(f) && f.Finding.Code is CauseCodes.Readiness or CauseCodes.CheckFailed);
+        var ranked = found
+            .Select(f => Downstream(f) ? f with { Tier = f.Tier + CauseTier.Downstream } : f)
+            .OrderBy(f => f.Tier).ThenBy(f => observation.UpstreamOf(f.Finding.Subject).Count)
+            .Select(f => Evidence.Redact(f.Finding))
+            .Distinct().Take(MaxFindings).ToList();
+        return ranked;
     }
 
-    static string? LastLine(string? text) =>
-        text?.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() is { } l
-            ? (l.Length > 160 ? l[..160] + "…" : l) : null;
+    /// <summary>The findings on checks and runtime evidence alone (the cluster path, and callers without answers or logs).</summary>
+    public static IReadOnlyList<DiagnosisFinding> Rank(IReadOnlyList<VerificationCheck> checks, IReadOnlyList<FailureEvidence> evidence,
+        IReadOnlyList<LiveContainer>? containers = null, IReadOnlyList<ServiceEndpoint>? endpoints = null, IReadOnlyList<PinnedImage>? images = null) =>
+        Of(new ReleaseObservation
+        {
+            Checks = checks, Events = evidence, Containers = containers ?? [], Endpoints = endpoints ?? [], Images = images ?? [],
+        });
 }

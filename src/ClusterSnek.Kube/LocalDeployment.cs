@@ -45,6 +45,7 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, Lo
         // Every document, not only what kube play keeps: a release that names a foreign image anywhere is not this release.
         SignatureGate.RequireEveryContainer(rendered, images, External);
         var local = rendered.ForLocalRuntime();
+        DeployFailure.RegisterSecrets(local); // a log line that prints one is redacted in the diagnosis
 
         // A port held by another program would only show as a crash loop after the old revision is gone: refuse first.
         target.Ports?.EnsureAvailable(Runtime.CurrentPorts(), target.Environment, Path.Combine("artifacts", "releases", target.Environment, "ports.json"));
@@ -52,8 +53,7 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, Lo
         var outcome = await Runtime.DeployAsync(local, images, cancellation);
         if (outcome.Failure is null) return Record(outcome.Revision, outcome.Changed, clock.Elapsed, null, [], null);
 
-        var reason = outcome.Failure.Contains("manifest unknown") || outcome.Failure.Contains("pull") ? "ErrImagePull" : "KubePlayFailed";
-        var diagnosis = Diagnosis.Rank([], [new FailureEvidence("release", reason, outcome.Failure, null)]);
+        var diagnosis = Diagnosis.Of(DeployFailure.Observe(outcome.Failure, images, local));
         var restored = rollback ? await TryRollbackAsync(outcome.Failure, cancellation) : null;
         var record = Record(outcome.Revision, true, clock.Elapsed, outcome.Failure, diagnosis,
             Rollback(outcome.Revision.Revision, restored, "deploy failed: " + outcome.Failure, verifiedAfter: null));

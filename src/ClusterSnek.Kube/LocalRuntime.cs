@@ -156,4 +156,8 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
 
     public Task<string> LogTailAsync(LiveContainer container, int lines, CancellationToken cancellation = default) =>
         podman.LogsAsync(container.Container, lines, cancellation);
+
+    /// <summary>The container's last exit code from podman's events (a restarted container's own state shows none).</summary>
+    public async Task<int?> LastExitCodeAsync(LiveContainer container, CancellationToken cancellation = default) =>
+        (await podman.ExitCodesAsync(container.Container, cancellation)) is { Count: > 0 } codes ? codes[^1] : null;
 }

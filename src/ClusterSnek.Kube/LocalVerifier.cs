@@ -17,25 +17,30 @@ public sealed class LocalVerifier(LocalRuntime runtime, HttpClient http)
         var clock = Stopwatch.StartNew();
         var revision = runtime.History.Current ?? throw new InvalidOperationException($"Nothing is deployed under {runtime.History.Directory}; run Deploy first.");
         var release = runtime.CurrentRelease()!;
-        var served = endpoints.Where(e => release.Workloads.Any(w => w.Service == e.Name)).ToList();
+        // The release's own readiness probe path (what a cluster would call), else clustersnek.yaml's.
+        var served = endpoints.Where(e => release.Workloads.Any(w => w.Service == e.Name))
+            .Select(e => release.Workloads.First(w => w.Service == e.Name).ReadyPath is { } path ? e with { ReadyPath = path } : e).ToList();
 
-        var (live, ready) = await Readiness.WaitAsync(async token =>
+        var steady = new SteadyFailure(SteadyLooks);
+        var (live, ready, _) = await Readiness.WaitAsync(async token =>
         {
             var containers = await runtime.ObserveAsync(release.Workloads, token);
-            var answers = new Dictionary<string, ProbeResult>();
-            foreach (var e in served) answers[e.Name] = await ProbeAsync(e.Port, e.ReadyPath, token);
-            return (Live: containers, Ready: answers);
-        }, look => look.Live.Count > 0 && look.Live.All(c => c.State == "running") && look.Ready.Values.All(r => r.Ok) || look.Live.Any(c => c.IsFatal),
-            deadline, TimeSpan.FromMilliseconds(400), cancellation);
+            var answers = new Dictionary<string, ProbeAnswer>();
+            foreach (var e in served) answers[e.Name] = await ProbeAsync(e.Name, e.Port, e.ReadyPath, token);
+            return (Live: containers, Ready: answers, Steady: steady.Observe(containers, [.. answers.Values], served, Listening(containers)));
+        }, look => look.Live.Count > 0 && look.Live.All(c => c.State == "running") && look.Ready.Values.All(r => r.Ok) || look.Live.Any(c => c.IsFatal) || look.Steady,
+            deadline, Interval, cancellation);
+        if (steady.Evidence is not null) Log.Warning("Verify stopped waiting after {Seconds:0.0} s: {Steady}", clock.Elapsed.TotalSeconds, steady.Evidence);
 
         var checks = new List<VerificationCheck>(WorkloadChecks.Evaluate(release.Workloads, live, expected));
         foreach (var e in served)
             checks.Add(ready[e.Name].Ok
                 ? VerificationCheck.Pass("ready-endpoint", e.Name, ready[e.Name].Evidence)
-                : VerificationCheck.Fail("ready-endpoint", e.Name, ready[e.Name].Evidence + $" (waited {clock.Elapsed.TotalSeconds:0.0} s)"));
+                : VerificationCheck.Fail("ready-endpoint", e.Name, ready[e.Name].Evidence + $" (waited {clock.Elapsed.TotalSeconds:0.0} s" +
+                    (steady.Evidence is null ? ")" : "; stopped early on a steady failure)")));
         foreach (var e in served)
         {
-            var health = await ProbeAsync(e.Port, "/healthz", cancellation);
+            var health = await ProbeAsync(e.Name, e.Port, "/healthz", cancellation);
             checks.Add(ServiceIdentityCheck.Evaluate(e, health.Ok ? health.Body : null, live.Where(c => c.Service == e.Name).ToList()));
         }
         if (chain is not null && served.FirstOrDefault(e => e.Name == chain.Service) is { } entry)
@@ -44,7 +49,7 @@ public sealed class LocalVerifier(LocalRuntime runtime, HttpClient http)
             // the chain gets the rest of the deadline (at least 15 s) and a longer per-call timeout before it counts as failed.
             var allReady = ready.Values.All(r => r.Ok);
             var window = allReady ? TimeSpan.FromTicks(Math.Max((deadline - clock.Elapsed).Ticks, TimeSpan.FromSeconds(15).Ticks)) : TimeSpan.Zero;
-            var answer = await Readiness.WaitAsync(token => ProbeAsync(entry.Port, chain.Path, token, TimeSpan.FromSeconds(10)), a => a.Ok,
+            var answer = await Readiness.WaitAsync(token => ProbeAsync(entry.Name, entry.Port, chain.Path, token, TimeSpan.FromSeconds(10)), a => a.Ok,
                 window, TimeSpan.FromSeconds(1), cancellation);
             checks.Add(answer.Ok ? VerificationCheck.Pass("chain", chain.Service, answer.Evidence) : VerificationCheck.Fail("chain", chain.Service, answer.Evidence));
         }
@@ -60,34 +65,48 @@ public sealed class LocalVerifier(LocalRuntime runtime, HttpClient http)
         var diagnosis = new List<DiagnosisFinding>();
         if (checks.Any(c => c.Outcome == CheckOutcome.Failed))
         {
-            var evidence = new List<FailureEvidence>();
-            foreach (var c in live.Where(c => c.State != "running" || c.RestartCount > 0))
-                evidence.Add(new FailureEvidence(c.Service, c.Reason ?? c.State, $"exit code {c.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, {c.RestartCount} restarts",
-                    await runtime.LogTailAsync(c, 20, cancellation)));
-            diagnosis.AddRange(Diagnosis.Rank(checks, evidence));
+            var failing = served.Where(e => !ready[e.Name].Ok).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+            var logs = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var c in live.Where(c => c.State != "running" || c.RestartCount > 0 || c.Reason is not null || failing.Contains(c.Service)))
+                // A .NET crash prints a long stack after the line that names the cause, once per restart: read enough to reach it.
+                logs[c.Container] = await runtime.LogTailAsync(c, 300, cancellation);
+            // A restarted container runs again with its exit code reset: podman's died event still has it.
+            var observed = new List<LiveContainer>();
+            foreach (var c in live)
+                observed.Add(c is { ExitCode: null, RestartCount: > 0 } && await runtime.LastExitCodeAsync(c, cancellation) is { } code ? c with { ExitCode = code } : c);
+            diagnosis.AddRange(Diagnosis.Of(new ReleaseObservation
+            {
+                Containers = observed, Checks = checks, Answers = [.. ready.Values], Endpoints = served, Images = expected,
+                Logs = logs, Listening = Listening(live), SteadyFailure = steady.Evidence,
+            }));
         }
         var report = new VerificationReport("the local runtime", revision.Revision, checks, diagnosis, clock.Elapsed);
         Log.Information("Verify revision {Revision}: {Summary}", revision.Revision, report.Summary);
         return report;
     }
 
-    sealed record ProbeResult(bool Ok, string Evidence, string? Body = null);
+    /// <summary>Identical failing looks in a row that end the wait before the deadline (<see cref="SteadyFailure"/>).</summary>
+    public int SteadyLooks { get; init; } = SteadyFailure.DefaultLooks;
 
-    async Task<ProbeResult> ProbeAsync(int port, string path, CancellationToken cancellation, TimeSpan? timeoutAfter = null)
+    /// <summary>Time between two looks.</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    static Dictionary<string, IReadOnlyList<int>> Listening(IReadOnlyList<LiveContainer> live) =>
+        live.Where(c => c is { State: "running", Pid: not null }).ToDictionary(c => c.Container, c => ListeningPorts.Of(c.Pid!.Value), StringComparer.Ordinal);
+
+    async Task<ProbeAnswer> ProbeAsync(string service, int port, string path, CancellationToken cancellation, TimeSpan? timeoutAfter = null)
     {
-        var url = $"http://127.0.0.1:{port}{path}";
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             timeout.CancelAfter(timeoutAfter ?? TimeSpan.FromSeconds(3));
-            using var response = await http.GetAsync(new Uri(url), timeout.Token);
+            using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}{path}"), timeout.Token);
             var body = (await response.Content.ReadAsStringAsync(timeout.Token)).Trim();
-            var shown = body.Length > 120 ? body[..120] + "…" : body;
-            return new ProbeResult(response.IsSuccessStatusCode, $"GET {url} → {(int)response.StatusCode} {shown}".TrimEnd(), body);
+            return new ProbeAnswer(service, port, path, (int)response.StatusCode, body, null);
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellation.IsCancellationRequested)
         {
-            return new ProbeResult(false, $"GET {url} → {(e is OperationCanceledException ? "timed out" : e.Message)}");
+            return new ProbeAnswer(service, port, path, null, null, e is OperationCanceledException ? "timed out" : e.Message);
         }
     }
 }

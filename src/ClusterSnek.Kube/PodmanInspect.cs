@@ -8,6 +8,18 @@ public static class PodmanInspect
     static long MemoryLimit(JsonElement c) =>
         c.TryGetProperty("HostConfig", out var host) && host.TryGetProperty("Memory", out var memory) && memory.TryGetInt64(out var bytes) ? bytes : 0;
 
+    /// <summary>Only the variables that choose a port: the rest of a container's environment may hold secrets.</summary>
+    static readonly string[] PortKeys = ["PORT", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_URLS", "ASPNETCORE_HTTPS_PORTS"];
+
+    static Dictionary<string, string> PortSettingsOf(JsonElement config)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!config.TryGetProperty("Env", out var env) || env.ValueKind != JsonValueKind.Array) return settings;
+        foreach (var entry in env.EnumerateArray().Select(e => e.GetString() ?? ""))
+            if (entry.Split('=', 2) is [var key, var value] && PortKeys.Contains(key)) settings[key] = value;
+        return settings;
+    }
+
     public static LiveContainer ToLiveContainer(string service, string pod, JsonElement c)
     {
         var state = c.GetProperty("State");
@@ -51,9 +63,16 @@ public static class PodmanInspect
             seccomp);
         var revision = config.TryGetProperty("Labels", out var labels) && labels.ValueKind == JsonValueKind.Object
             && labels.TryGetProperty(ServiceIdentityCheck.RevisionLabel, out var label) ? label.GetString() : null;
-        return new LiveContainer(service, pod, name, image, digest, status, reason, status == "running", restarts, status == "running" ? null : exit, security)
+        var limit = MemoryLimit(c);
+        var pid = state.TryGetProperty("Pid", out var p) && p.TryGetInt32(out var pidValue) && pidValue > 0 ? pidValue : (int?)null;
+        // A restarted container that runs again keeps its last exit code (0 would say nothing).
+        int? exitCode = status != "running" ? exit : restarts > 0 && exit != 0 ? exit : null;
+        return new LiveContainer(service, pod, name, image, digest, status, reason, status == "running", restarts, exitCode, security)
         {
             ImageRevision = revision,
+            MemoryLimitBytes = limit > 0 ? limit : null,
+            Pid = pid,
+            PortSettings = PortSettingsOf(config),
         };
     }
 }

@@ -67,7 +67,11 @@ public sealed class RenderedManifests
                 dropped.Add($"{kind}/{NameOf(d)}");
                 continue;
             }
-            if (PodSpecOf(d) is { } spec) AdaptPodSpec(spec, NameOf(d));
+            if (PodSpecOf(d) is { } spec)
+            {
+                KeepReadyPath(d, spec);
+                AdaptPodSpec(spec, NameOf(d));
+            }
             kept.Add(d);
         }
         var text = string.Join("---\n", kept.Select(d => d.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
@@ -102,6 +106,20 @@ public sealed class RenderedManifests
         "CronJob" => d["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"] as JsonObject,
         _ => null,
     };
+
+    /// <summary>The annotation that keeps the readiness probe's path once the probe is gone: Verify calls that path itself.</summary>
+    public const string ReadyPathAnnotation = "clustersnek.dev/ready-path";
+
+    static void KeepReadyPath(JsonObject d, JsonObject spec)
+    {
+        var path = (spec["containers"] as JsonArray ?? []).OfType<JsonObject>()
+            .Select(c => c["readinessProbe"]?["httpGet"]?["path"]?.GetValue<string>()).FirstOrDefault(p => p is not null);
+        if (path is null) return;
+        var metadata = KindOf(d) == "Pod" ? d["metadata"] as JsonObject : d["spec"]?["template"]?["metadata"] as JsonObject;
+        if (metadata is null) return;
+        if (metadata["annotations"] is not JsonObject annotations) metadata["annotations"] = annotations = new JsonObject();
+        annotations[ReadyPathAnnotation] = path;
+    }
 
     static void AdaptPodSpec(JsonObject spec, string workload)
     {
@@ -152,6 +170,9 @@ public sealed record RenderedContainer(string Document, string? Hook, string Lis
 /// <summary>A workload of the release: its kind, name, the service it belongs to and its containers' images.</summary>
 public sealed record Workload(string Kind, string Name, string Service, int Replicas, IReadOnlyList<(string Container, string Image)> Containers)
 {
+    /// <summary>The path of the release's readiness probe (what a cluster's kubelet would call), when it has one.</summary>
+    public string? ReadyPath { get; init; }
+
     internal static Workload Of(JsonObject d)
     {
         var spec = RenderedManifests.PodSpecOf(d)!;
@@ -160,7 +181,11 @@ public sealed record Workload(string Kind, string Name, string Service, int Repl
         var replicas = RenderedManifests.KindOf(d) == "Pod" ? 1 : (int)(d["spec"]?["replicas"]?.GetValue<long>() ?? 1);
         var containers = (spec["containers"] as JsonArray ?? []).OfType<JsonObject>()
             .Select(c => (c["name"]!.GetValue<string>(), c["image"]?.GetValue<string>() ?? "")).ToList();
-        return new Workload(RenderedManifests.KindOf(d), RenderedManifests.NameOf(d), service, replicas, containers);
+        var annotations = (RenderedManifests.KindOf(d) == "Pod" ? d["metadata"]?["annotations"] : d["spec"]?["template"]?["metadata"]?["annotations"]) as JsonObject;
+        return new Workload(RenderedManifests.KindOf(d), RenderedManifests.NameOf(d), service, replicas, containers)
+        {
+            ReadyPath = annotations?[RenderedManifests.ReadyPathAnnotation]?.GetValue<string>(),
+        };
     }
 }
 

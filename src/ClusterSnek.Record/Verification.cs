@@ -14,6 +14,10 @@ public sealed record VerificationCheck(string Check, string Subject, CheckOutcom
 /// <summary>One ranked finding of a failed release: the cause, the evidence it rests on, and the fix when known.</summary>
 public sealed record DiagnosisFinding(string Subject, string Cause, string Evidence, string? Fix)
 {
+    /// <summary>The analyzer's stable name for the cause (e.g. oom-killed, wrong-port; docs/deploy.md lists them).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Code { get; init; }
+
     public override string ToString() => $"{Subject}: {Cause}" + (Evidence.Length > 0 ? $" ({Evidence})" : "") + (Fix is null ? "" : $". Fix: {Fix}");
 }
 

@@ -133,6 +133,27 @@ public sealed class Podman(ResolvedTool tool, PodmanStorage storage) : ToolWrapp
         return (result.StandardOutput + result.StandardError).TrimEnd();
     }
 
+    /// <summary>
+    /// Exit codes of the container's <c>died</c> events, oldest first (<c>podman events --stream=false</c>): a container that
+    /// was restarted runs again with its exit code reset, the event keeps it.
+    /// </summary>
+    public async Task<IReadOnlyList<int>> ExitCodesAsync(string container, CancellationToken cancellation = default)
+    {
+        var result = await Call(["events", "--stream=false", "--filter", $"container={container}", "--filter", "event=died", "--format", "json"],
+            requireSuccess: false, cancellation, TimeSpan.FromSeconds(30));
+        var codes = new List<int>();
+        foreach (var line in result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            try
+            {
+                using var json = JsonDocument.Parse(line);
+                if (json.RootElement.TryGetProperty("ContainerExitCode", out var code) && code.TryGetInt32(out var value)) codes.Add(value);
+            }
+            catch (JsonException) { }
+        }
+        return codes;
+    }
+
     /// <summary><c>podman run --detach</c> hardened as the chart runs it (read-only, uid, no capabilities, host network).</summary>
     public async Task<string> RunDetachedAsync(PodmanRunSettings s, CancellationToken cancellation = default)
     {

@@ -23,13 +23,14 @@ public sealed class ClusterChecksTests
         var evidence = ClusterChecks.Evidence(pods, ApiResponse.Read<Corev1EventList>("events.json"))
             .Select(e => e.Subject == "backend" ? e with { LogTail = "info: starting\nfail: missing secret db-password" } : e).ToList();
 
-        var diagnosis = Diagnosis.Rank(checks, evidence);
+        var diagnosis = Diagnosis.Rank(checks, evidence, live);
 
         Assert.True(live.Single(c => c.Service == "backend").IsFatal);
-        Assert.Equal(("backend", "CrashLoopBackOff"), (diagnosis[0].Subject, diagnosis[0].Cause));
-        Assert.EndsWith("last log line: fail: missing secret db-password", diagnosis[0].Evidence);
+        // The crash loop's own log names the cause: that is the first line, not the CrashLoopBackOff it leads to.
+        Assert.Equal(("backend", CauseCodes.MissingSecret), (diagnosis[0].Subject, diagnosis[0].Code));
+        Assert.EndsWith("log: fail: missing secret db-password", diagnosis[0].Evidence);
+        Assert.Contains("exit code 1, 4 restarts", diagnosis[0].Evidence);
         Assert.NotNull(diagnosis[0].Fix);
-        Assert.Contains(diagnosis, d => d is { Subject: "backend", Cause: "BackOff" } && d.Evidence.StartsWith("Back-off restarting failed container backend"));
         Assert.Contains(checks, c => c is { Check: "rollout", Subject: "backend", Outcome: CheckOutcome.Failed });
         Assert.Contains(checks, c => c is { Check: "restarts", Subject: "backend", Outcome: CheckOutcome.Failed, Evidence: "backend: 4 restarts" });
         Assert.Contains(checks, c => c is { Check: "rollout", Subject: "frontend", Outcome: CheckOutcome.Passed });
