@@ -67,13 +67,28 @@ public sealed class RenderedManifests
                 dropped.Add($"{kind}/{NameOf(d)}");
                 continue;
             }
-            if (PodSpecOf(d) is { } spec) AdaptPodSpec(spec, NameOf(d));
+            if (PodSpecOf(d) is { } spec)
+            {
+                // Deploy waits for a new pod on this path before it switches traffic to it (the probe itself is dropped below).
+                if (ReadyPathOf(spec) is { } ready) ((JsonObject)(d["metadata"]!["annotations"] ??= new JsonObject()))[ReadyPathAnnotation] = ready;
+                AdaptPodSpec(spec, NameOf(d));
+            }
             kept.Add(d);
         }
         var text = string.Join("---\n", kept.Select(d => d.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
         var digest = Digest(text + string.Concat(secrets.Select(x => x.Name + x.Content)));
-        return new LocalRelease(text, digest, kept.Where(d => KindOf(d) is "Deployment" or "Pod").Select(Workload.Of).ToList(), dropped, secrets);
+        return new LocalRelease(text, digest, kept.Where(d => KindOf(d) is "Deployment" or "Pod").Select(Workload.Of).ToList(), dropped, secrets)
+        {
+            Documents = kept,
+        };
     }
+
+    /// <summary>The annotation that keeps a workload's readiness path after the probe is removed for the local runtime.</summary>
+    public const string ReadyPathAnnotation = "clustersnek.dev/ready-path";
+
+    static string? ReadyPathOf(JsonObject spec) =>
+        (spec["containers"] as JsonArray ?? []).OfType<JsonObject>()
+            .Select(c => c["readinessProbe"]?["httpGet"]?["path"]?.ToString()).FirstOrDefault(p => p is { Length: > 0 });
 
     /// <summary>Every image a workload of the release runs (hooks, Jobs and CronJobs included).</summary>
     public IReadOnlyList<string> Images() => Containers().Select(c => c.Image).Distinct().ToList();
@@ -163,7 +178,11 @@ public sealed record Workload(string Kind, string Name, string Service, int Repl
 }
 
 /// <summary>The release adapted for the local runtime: the text kube play gets, its digest, its workloads, what was left out, its secrets.</summary>
-public sealed record LocalRelease(string Text, string Digest, IReadOnlyList<Workload> Workloads, IReadOnlyList<string> Dropped, IReadOnlyList<LocalSecret> Secrets);
+public sealed record LocalRelease(string Text, string Digest, IReadOnlyList<Workload> Workloads, IReadOnlyList<string> Dropped, IReadOnlyList<LocalSecret> Secrets)
+{
+    /// <summary>The documents of <see cref="Text"/> (Deployments, Pods, ConfigMaps), as kube play gets them.</summary>
+    public IReadOnlyList<JsonObject> Documents { get; init; } = [];
+}
 
 /// <summary>A Secret of the release as a podman secret: its name and a JSON map of key → base64 value.</summary>
 public sealed record LocalSecret(string Name, string Content)
