@@ -102,6 +102,16 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, Lo
         };
     }
 
+    /// <summary>
+    /// Rolls back <paramref name="revision"/> when it is still the current, deployed but never verified revision (a run cancelled
+    /// between Deploy and Verify); returns the deployment record that says so, or null when there is nothing to do.
+    /// </summary>
+    public async Task<DeploymentRecord?> SettleUnverifiedAsync(int revision, string stage)
+    {
+        if (Runtime.History.Current is not { Status: RevisionStatus.Deployed } current || current.Revision != revision) return null;
+        return (await InterruptedAfterSwitchAsync(current, current, stage, TimeSpan.Zero)).Deployment;
+    }
+
     static RolloutRecord Rollout(DeployOutcome outcome) => new(outcome.Started, outcome.Kept, outcome.Serving);
 
     /// <summary>Verifies the current revision; on failure rolls back (unless told not to), verifies the restored one, and throws.</summary>

@@ -62,10 +62,25 @@ public sealed class LocalEntryPoint(string directory, string address = "127.0.0.
     /// <summary>The pid of the entry point when it was started and is gone without <see cref="Stop"/> (killed, crashed); else null.</summary>
     public int? DiedPid => ReadPid() is { } pid && !IsOurs(pid) ? pid : null;
 
+    /// <summary>The pid this run saw serving (started or found running), to tell a death during the run from an old one.</summary>
+    public int? SeenPid { get; private set; }
+
+    /// <summary>
+    /// The cause of a target's failure when the entry point this run saw serving is gone (nothing answers on the public ports,
+    /// and the checks would only say "connection refused"); null while it runs.
+    /// </summary>
+    public string? StoppedDuring(string target) =>
+        SeenPid is { } pid && Pid != pid
+            ? $"the release's entry point (pid {pid}) stopped during {target}; Deploy or Verify starts it again on the next run" : null;
+
     /// <summary>Starts the entry point when it is not running (a dead one is named and replaced); waits until it listens.</summary>
     public async Task EnsureRunningAsync(CancellationToken cancellation)
     {
-        if (Pid is not null) return;
+        if (Pid is { } running)
+        {
+            SeenPid = running;
+            return;
+        }
         if (DiedPid is { } died)
             Log.Warning("The release's entry point (pid {Pid}) had stopped: nothing answered on its ports; starting it again", died);
         var ports = Routes().Select(r => r.Listen).ToList();
@@ -88,6 +103,7 @@ public sealed class LocalEntryPoint(string directory, string address = "127.0.0.
         {
             if (Pid is { } pid)
             {
+                SeenPid = pid;
                 Log.Information("Started the release's entry point on {Address} (pid {Pid}): {Ports}", Address, pid, string.Join(", ", ports));
                 return;
             }
@@ -109,6 +125,7 @@ public sealed class LocalEntryPoint(string directory, string address = "127.0.0.
                 process.Kill();
                 process.WaitForExit(5000);
                 Log.Information("Stopped the release's entry point (pid {Pid})", pid);
+                SeenPid = null;
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
         }

@@ -174,7 +174,7 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
         await File.WriteAllTextAsync(file, LocalSlots.Text([.. configs, .. starting.Select(p => p.Document)]), cancellation);
         Log.Information("Playing revision {Revision}: podman kube play {File}", revision.Revision, file);
         var play = await podman.KubePlayAsync(file, replace: true, tlsVerify, cancellation);
-        if (!play.Succeeded) return $"podman kube play failed (exit {play.ExitCode}): {play.LastErrorLine}";
+        if (!play.Succeeded) return play.KilledBy is null ? $"podman kube play failed (exit {play.ExitCode}): {play.LastErrorLine}" : play.Failure;
 
         var deadline = Stopwatch.StartNew();
         var waiting = "";
