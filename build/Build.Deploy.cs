@@ -35,6 +35,9 @@ partial class Build
     [Parameter("First host port of this checkout's release on the local runtime (one port per service); default: a free block, chosen once and remembered in artifacts/releases/<env>/ports.json")]
     public int PortBase { get; set; }
 
+    [Parameter("Address the local runtime's entry point listens on: 127.0.0.1 (this machine only), or e.g. 0.0.0.0 for every interface")]
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
     LocalPorts? localPorts;
 
     /// <summary>This checkout's host ports on the local runtime (null on a cluster: there each service keeps its own port).</summary>
@@ -163,8 +166,8 @@ partial class Build
         await Toolchain.ResolveAsync(ToolPins.Runc, ct);
         await Toolchain.ResolveAsync(ToolPins.Catatonit, ct);
         var podman = new Podman(await Toolchain.ResolveAsync(ToolPins.Podman, ct), PodmanStorage.Under(ArtifactsDirectory / "podman"));
-        var local = new LocalDeployment(podman, ArtifactsDirectory, new LocalTarget(Env, DeployEnvironment.Namespace, Manifest.Chart.Release, ServiceUrls(), LocalPorts), http)
-        { External = external ?? ExternalImages.None };
+        var target = new LocalTarget(Env, DeployEnvironment.Namespace, Manifest.Chart.Release, ServiceUrls(), LocalPorts) { ListenAddress = ListenAddress };
+        var local = new LocalDeployment(podman, ArtifactsDirectory, target, http) { External = external ?? ExternalImages.None };
         local.Runtime.ReadyTimeout = TimeSpan.FromSeconds(Timeout);
         return localDeployment = local;
     }

@@ -23,6 +23,7 @@ using var stop = new CancellationTokenSource();
 using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 var listeners = new Dictionary<int, Socket>();
+var boundTo = first.Address;
 try
 {
     Reconcile(first);
@@ -52,6 +53,13 @@ return 0;
 
 void Reconcile(Routes routes)
 {
+    if (routes.Address != boundTo)
+    {
+        // Asked to listen elsewhere (--listen-address): every port is bound again on the new address.
+        foreach (var socket in listeners.Values) socket.Dispose();
+        listeners.Clear();
+        boundTo = routes.Address;
+    }
     foreach (var port in listeners.Keys.Except(routes.Ports.Keys).ToList())
     {
         listeners[port].Dispose();

@@ -24,7 +24,11 @@ public sealed class ReleaseFailedException(string message, IReadOnlyList<Diagnos
 /// Where the local runtime's release lives: its environment and namespace (from clustersnek.yaml), the chart's release name,
 /// where its services answer, and the host ports it takes (checked before anything is played).
 /// </summary>
-public sealed record LocalTarget(string Environment, string Namespace, string Release, IReadOnlyList<ServiceUrl> Urls, LocalPorts? Ports = null);
+public sealed record LocalTarget(string Environment, string Namespace, string Release, IReadOnlyList<ServiceUrl> Urls, LocalPorts? Ports = null)
+{
+    /// <summary>Where the release's entry point listens: 127.0.0.1 (this machine only) unless asked otherwise (--listen-address).</summary>
+    public string ListenAddress { get; init; } = "127.0.0.1";
+}
 
 /// <summary>
 /// Deploy → Verify → Rollback on the podman local runtime, as the Deploy/Verify/Rollback/Down targets run it; returns the
@@ -35,7 +39,10 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, Lo
     /// <summary>The trusted external images of clustersnek.yaml and VerifySignatures' verdicts on them.</summary>
     public ExternalImages External { get; init; } = ExternalImages.None;
 
-    public LocalRuntime Runtime { get; } = new(podman, new ReleaseHistory(Path.Combine(artifactsDirectory, "releases", target.Environment)));
+    public LocalRuntime Runtime { get; } = new(podman, new ReleaseHistory(Path.Combine(artifactsDirectory, "releases", target.Environment)))
+    {
+        Entry = new LocalEntryPoint(Path.Combine(artifactsDirectory, "releases", target.Environment, "entry"), target.ListenAddress),
+    };
 
     /// <summary>Gate, adapt, play. A failed play is rolled back (unless <paramref name="rollback"/> is false) and thrown.</summary>
     public async Task<DeploymentRecord> DeployAsync(RenderedManifests rendered, IReadOnlyList<PinnedImage> images, IReadOnlyList<ImageVerdict> verdicts,

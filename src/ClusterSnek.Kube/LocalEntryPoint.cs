@@ -18,6 +18,11 @@ public sealed record EntryRoute(string Service, int Listen, int Target);
 /// </summary>
 public sealed class LocalEntryPoint(string directory, string address = "127.0.0.1")
 {
+    /// <summary>Checked when the parameter is bound: an address the entry point could not listen on is refused before anything runs.</summary>
+    public static string? InvalidAddress(string address) =>
+        IPAddress.TryParse(address, out var parsed) && parsed.AddressFamily == AddressFamily.InterNetwork ? null
+            : $"--listen-address '{address}' is not an IPv4 address (e.g. 127.0.0.1, the default, or 0.0.0.0 for every interface)";
+
     static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(15);
 
     public string Directory { get; } = directory;
@@ -26,6 +31,9 @@ public sealed class LocalEntryPoint(string directory, string address = "127.0.0.
     string PidFile => Path.Combine(Directory, "entry.pid");
     string LogFile => Path.Combine(Directory, "entry.log");
     string Program => Path.Combine(Directory, "bin", "ClusterSnek.Entry.dll");
+
+    /// <summary>The address routes.json tells the entry point to listen on (null when there is no routes file).</summary>
+    public string? ListensOn => File.Exists(RoutesFile) ? JsonNode.Parse(File.ReadAllText(RoutesFile))?["address"]?.GetValue<string>() : null;
 
     /// <summary>The routes as written last (empty when none).</summary>
     public IReadOnlyList<EntryRoute> Routes()

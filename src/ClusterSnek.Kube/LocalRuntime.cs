@@ -243,7 +243,7 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
     async Task EnsureEntryAsync(ReleaseRevision revision, CancellationToken cancellation)
     {
         if (revision.Slots is not { } slots) return;
-        if (Entry.Routes().Count == 0) Entry.Switch(Routes(slots));
+        if (Entry.Routes().Count == 0 || Entry.ListensOn != Entry.Address) Entry.Switch(Routes(slots));
         await Entry.EnsureRunningAsync(cancellation);
     }
 

@@ -51,6 +51,12 @@ public sealed record ToolCallOptions
     public string? StandardInput { get; init; }
     /// <summary>When false, a non-zero exit is returned as a result instead of thrown.</summary>
     public bool RequireSuccess { get; init; } = true;
+
+    /// <summary>
+    /// When set, cancelling the call sends the tool SIGINT and gives it this long to finish on its own (helm upgrade
+    /// --rollback-on-failure rolls the release back when interrupted) before it is killed; otherwise it is killed at once.
+    /// </summary>
+    public TimeSpan? GracefulCancellation { get; init; }
     public TimeSpan? Timeout { get; init; }
 }
 
@@ -74,9 +80,12 @@ public abstract class ToolWrapper(ResolvedTool tool)
         var clock = Stopwatch.StartNew();
         BufferedCommandResult raw;
         int? pid = null;
+        using var forceful = new CancellationTokenSource();
+        using var whenCancelled = options.GracefulCancellation is { } grace
+            ? timeout.Token.Register(() => forceful.CancelAfter(grace)) : timeout.Token.Register(forceful.Cancel);
         try
         {
-            var running = command.ExecuteBufferedAsync(timeout.Token);
+            var running = command.ExecuteBufferedAsync(System.Text.Encoding.UTF8, System.Text.Encoding.UTF8, forceful.Token, timeout.Token);
             pid = running.ProcessId;
             raw = await running;
         }

@@ -6,8 +6,9 @@ public sealed class KilledToolTests
     /// <summary>/bin/sh as a tool: the smallest real process that can be killed in the middle of a call.</summary>
     sealed class Shell(ResolvedTool tool) : ToolWrapper(tool)
     {
-        public Task<ToolResult> RunAsync(string script, bool requireSuccess) =>
-            RunAsync(["-c", script], new ToolCallOptions { RequireSuccess = requireSuccess }, TestContext.Current.CancellationToken);
+        public Task<ToolResult> RunAsync(string script, bool requireSuccess, TimeSpan? grace = null, CancellationToken? cancellation = null) =>
+            RunAsync(["-c", script], new ToolCallOptions { RequireSuccess = requireSuccess, GracefulCancellation = grace },
+                cancellation ?? TestContext.Current.CancellationToken);
     }
 
     static readonly Shell Sh = new(new ResolvedTool(new ToolPin("sh", "0", new DebianSource("dash"), null, []), "0", "/bin/sh", "test"));
@@ -29,5 +30,22 @@ public sealed class KilledToolTests
 
         Assert.Null(result.KilledBy);
         Assert.Equal("sh -c failed (exit 3): no such file", result.Failure);
+    }
+
+    [Fact]
+    public async Task A_tool_cancelled_gracefully_gets_SIGINT_and_time_to_finish_its_own_cleanup()
+    {
+        var done = Path.Combine(Path.GetTempPath(), $"clustersnek-graceful-{Guid.NewGuid():N}");
+        using var cancel = new CancellationTokenSource();
+        // As helm upgrade --rollback-on-failure does on SIGINT: it cleans up (here: half a second) before it exits.
+        var call = Sh.RunAsync($"trap 'sleep 0.5; touch {done}; exit 130' INT; echo started; sleep 30 & wait", requireSuccess: false,
+            grace: TimeSpan.FromSeconds(20), cancellation: cancel.Token);
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        Assert.True(File.Exists(done), "the tool was killed before its SIGINT handler finished");
+        File.Delete(done);
     }
 }
