@@ -53,10 +53,9 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, Lo
         SignatureGate.RequireEveryContainer(rendered, images, External);
         var local = rendered.ForLocalRuntime();
 
-        // Pods an interrupted run left hold slot ports: they go first, so only another program's port is refused.
-        await Runtime.RecoverAsync(cancellation);
-        // A port held by another program would only show as a crash loop after the old revision is gone: refuse first.
-        target.Ports?.EnsureAvailable(Runtime.CurrentPorts(), target.Environment, Path.Combine("artifacts", "releases", target.Environment, "ports.json"));
+        // A port held by another program would only show as a crash loop of the new pod: refuse first, before any podman call.
+        // Ports this release's own pods may hold (any revision's, e.g. pods an interrupted run left) are not another program's.
+        target.Ports?.EnsureAvailable(Runtime.OwnPorts(), target.Environment, Path.Combine("artifacts", "releases", target.Environment, "ports.json"));
         var clock = Stopwatch.StartNew();
         var before = Runtime.History.Current;
         DeployOutcome outcome;

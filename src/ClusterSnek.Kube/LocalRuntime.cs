@@ -284,16 +284,17 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
     }
 
     /// <summary>
-    /// The host ports this release itself holds: the entry point's public ports and the ports its current pods listen on
-    /// (never another program's).
+    /// The host ports this release's own processes may hold (never another program's): the entry point's public ports and
+    /// the ports the pods of any of its revisions listen on (the current one's, and those an interrupted run may have left;
+    /// the next deploy removes those pods before it plays anything).
     /// </summary>
-    public IReadOnlyList<int> CurrentPorts()
+    public IReadOnlyList<int> OwnPorts()
     {
         var ports = new List<int>();
         if (Entry.Pid is not null) ports.AddRange(Entry.Routes().Select(r => r.Listen));
-        if (History.Current is { } c && File.Exists(History.ManifestsOf(c.Revision)))
-            ports.AddRange(LocalPorts.ListenedOn(RenderedManifests.Parse(File.ReadAllText(History.ManifestsOf(c.Revision)), History.ManifestsOf(c.Revision))));
-        return ports;
+        foreach (var revision in History.All().Where(r => File.Exists(History.ManifestsOf(r.Revision))))
+            ports.AddRange(LocalPorts.ListenedOn(RenderedManifests.Parse(File.ReadAllText(History.ManifestsOf(revision.Revision)), History.ManifestsOf(revision.Revision))));
+        return ports.Distinct().ToList();
     }
 
     /// <summary>The workloads of the current revision, read back from its manifests file (named as they run in their slots).</summary>
