@@ -59,15 +59,17 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
     {
         await RecoverAsync(cancellation);
         var current = History.Current;
+        var alive = current is null ? [] : await AliveAsync(ReleaseOf(current.Revision).Workloads, cancellation);
         if (current is { Status: RevisionStatus.Deployed or RevisionStatus.Verified } && current.ManifestDigest == release.Digest
-            && (await ObserveAsync(ReleaseOf(current.Revision).Workloads, cancellation)).All(c => c.State == "running"))
+            && ReleaseOf(current.Revision).Workloads.All(w => alive.Contains(w.Name)))
         {
             await EnsureEntryAsync(current, cancellation);
             Log.Information("Revision {Revision} already runs these manifests ({Digest}); nothing to do", current.Revision, release.Digest[..19]);
             return new DeployOutcome(current, Changed: false, null) { Serving = current.Revision, Kept = Services(current.Slots ?? []) };
         }
 
-        var plan = LocalSlots.Plan(release, Serving(current));
+        // A workload of the current revision whose pod is not running is not kept: it starts again like a changed one.
+        var plan = LocalSlots.Plan(release, Serving(current).Where(a => alive.Contains(a.Running)).ToList());
         var revision = History.Create(LocalSlots.Text(Playable(release, plan)), release.Digest, images, release.Secrets.Select(x => x.Name).ToList(),
             plan.Select(p => p.Assignment).ToList(), release.Text);
         Log.Information("Local runtime: revision {Revision} ({Count} workloads; left out: {Dropped})", revision.Revision, release.Workloads.Count,
@@ -350,6 +352,14 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
         using var pods = JsonDocument.Parse(await podman.PodsJsonAsync(cancellation) is { Length: > 0 } p ? p : "[]");
         return pods.RootElement.EnumerateArray().Select(pod => pod.GetProperty("Name").GetString() ?? "")
             .Where(name => workloads.Any(w => Owns(w, name))).ToList();
+    }
+
+    /// <summary>The workloads (by name) that have at least one container, all of them running.</summary>
+    async Task<HashSet<string>> AliveAsync(IReadOnlyList<Workload> workloads, CancellationToken cancellation)
+    {
+        var live = await ObserveAsync(workloads, cancellation);
+        return workloads.Where(w => live.Where(c => Owns(w, c.Pod)).ToList() is { Count: > 0 } mine && mine.All(c => c.State == "running"))
+            .Select(w => w.Name).ToHashSet(StringComparer.Ordinal);
     }
 
     static bool Owns(Workload w, string pod) => pod == w.Name || pod.StartsWith(w.Name + "-pod-", StringComparison.Ordinal);

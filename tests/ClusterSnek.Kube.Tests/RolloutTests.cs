@@ -45,6 +45,25 @@ public sealed class RolloutTests(LocalRuntimeFixture fixture) : IClassFixture<Lo
     }
 
     [Fact]
+    public async Task A_workload_whose_pod_is_gone_is_started_again_by_the_next_deploy_of_the_same_release()
+    {
+        var port = LocalRuntimeFixture.Port();
+        var web = fixture.App("web-gone");
+        var deployment = fixture.NewDeployment("gone");
+        var release = RenderedManifests.Parse(LocalRuntimeFixture.Rendered(web.Service, web.Pinned, port), "test release");
+        await deployment.DeployAsync(release, [web], fixture.Verified(web), rollback: true, Ct);
+        var pods = (await deployment.Runtime.ObserveAsync(deployment.Runtime.CurrentRelease()!.Workloads, Ct)).Select(c => c.Pod).Distinct().ToList();
+        await fixture.Podman.RemovePodsAsync(pods, Ct);
+
+        var again = await deployment.DeployAsync(release, [web], fixture.Verified(web), rollback: true, Ct);
+
+        Assert.True(again.Changed);
+        Assert.Equal(["web-gone"], again.Rollout!.Started);
+        using var answer = await fixture.Http.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"), Ct);
+        Assert.True(answer.IsSuccessStatusCode);
+    }
+
+    [Fact]
     public async Task The_release_answers_on_loopback_only()
     {
         var port = LocalRuntimeFixture.Port();
