@@ -119,8 +119,8 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
             History.MakeCurrent(null);
             current = null;
         }
-        Log.Information("Revision {Revision}: starting {Started} on the other slot; keeping {Kept} running (unchanged)", revision.Revision,
-            started.Count == 0 ? "nothing" : string.Join(", ", started), kept.Count == 0 ? "nothing" : string.Join(", ", kept));
+        Log.Information("Revision {Revision}: new pods for {Started} (each on a free port slot); kept running, unchanged: {Kept}", revision.Revision,
+            started.Count == 0 ? "none" : string.Join(", ", started), kept.Count == 0 ? "none" : string.Join(", ", kept));
         string? failure;
         try
         {
@@ -130,11 +130,20 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
             // A secret an unchanged pod reads stays as it is (its value is part of that pod's fingerprint, so it did not change).
             foreach (var secret in secrets.Where(s => !keptSecrets.Contains(s.Name) || !existing.Contains(s.Name)))
                 await podman.CreateSecretAsync(secret.Name, secret.Content, cancellation);
+            // Workloads nothing served before (a first deploy, a new service) are routed now: their ready paths may call each
+            // other through the entry point (frontend → backend), and no caller is switched away from anything.
+            var fresh = starting.Select(p => p.Assignment).Where(a => Serving(current).All(c => c.Workload != a.Workload)).ToList();
+            if (fresh.Count > 0)
+            {
+                Entry.Switch([.. Routes(Serving(current)), .. Routes(fresh)]);
+                await Entry.EnsureRunningAsync(cancellation);
+            }
             failure = starting.Count == 0 ? null : await StartAsync(revision, starting, cancellation);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
             await StopAsync(starting.Select(p => p.Assignment), CancellationToken.None);
+            RestoreRoutes(current);
             var serving = current?.Revision;
             var note = $"interrupted before the switch; {(serving is null ? "nothing was serving before it" : $"revision {serving} kept serving")}";
             if (rollbackReason is null) History.Save(revision.With(RevisionStatus.Failed, note));
@@ -143,6 +152,7 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
         if (failure is not null)
         {
             await StopAsync(starting.Select(p => p.Assignment), CancellationToken.None);
+            RestoreRoutes(current);
             if (rollbackReason is null) History.Save(revision = revision.With(RevisionStatus.Failed, failure));
             return new DeployOutcome(revision, Changed: true, failure) { Serving = current?.Revision, Started = started, Kept = kept };
         }
@@ -240,6 +250,13 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
         if (left.Count == 0) return;
         Log.Warning("Removing {Pods}: pods of this release that no revision runs now (left by an interrupted run)", string.Join(", ", left));
         await podman.RemovePodsAsync(left, cancellation);
+    }
+
+    /// <summary>Routes back to what serves (nothing: the entry point stops) after a rollout that never switched.</summary>
+    void RestoreRoutes(ReleaseRevision? current)
+    {
+        if (current?.Slots is { } slots) Entry.Switch(Routes(slots));
+        else if (current is null) Entry.Stop();
     }
 
     async Task EnsureEntryAsync(ReleaseRevision revision, CancellationToken cancellation)
