@@ -73,7 +73,7 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, Lo
         if (outcome.Failure is null)
         {
             // Ctrl-C after the switch: this run does not leave an unverified revision serving; it finishes a rollback first.
-            if (cancellation.IsCancellationRequested && outcome.Changed)
+            if (cancellation.IsCancellationRequested && outcome.Changed && rollback)
                 throw await InterruptedAfterSwitchAsync(outcome.Revision, before, "Deploy", clock.Elapsed);
             return Record(outcome.Revision, outcome.Changed, clock.Elapsed, null, [], null) with { Rollout = Rollout(outcome) };
         }
