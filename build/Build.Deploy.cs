@@ -35,6 +35,9 @@ partial class Build
     [Parameter("First host port of this checkout's release on the local runtime (one port per service); default: a free block, chosen once and remembered in artifacts/releases/<env>/ports.json")]
     public int PortBase { get; set; }
 
+    [Parameter("Address the local runtime's entry point listens on: 127.0.0.1 (this machine only), or e.g. 0.0.0.0 for every interface")]
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
     LocalPorts? localPorts;
 
     /// <summary>This checkout's host ports on the local runtime (null on a cluster: there each service keeps its own port).</summary>
@@ -170,8 +173,37 @@ partial class Build
         await Toolchain.ResolveAsync(ToolPins.Runc, ct);
         await Toolchain.ResolveAsync(ToolPins.Catatonit, ct);
         var podman = new Podman(await Toolchain.ResolveAsync(ToolPins.Podman, ct), PodmanStorage.Under(ArtifactsDirectory / "podman"));
-        return new LocalDeployment(podman, ArtifactsDirectory, new LocalTarget(Env, DeployEnvironment.Namespace, Manifest.Chart.Release, ServiceUrls(), LocalPorts), http)
-        { External = external ?? ExternalImages.None };
+        var target = new LocalTarget(Env, DeployEnvironment.Namespace, Manifest.Chart.Release, ServiceUrls(), LocalPorts) { ListenAddress = ListenAddress };
+        var local = new LocalDeployment(podman, ArtifactsDirectory, target, http) { External = external ?? ExternalImages.None };
+        local.Runtime.ReadyTimeout = TimeSpan.FromSeconds(Timeout);
+        return localDeployment = local;
+    }
+
+    LocalDeployment? localDeployment;
+
+    /// <summary>A Deploy or Verify that failed because the release's entry point died under it says so.</summary>
+    string? EntryPointStoppedDuring(string target) => localDeployment?.Runtime.Entry.StoppedDuring(target);
+
+    /// <summary>
+    /// A run cancelled after Deploy switched to the new revision but before Verify started (Verify did not run: "cancelled")
+    /// does not leave that unverified revision serving: it is rolled back here, before the process exits.
+    /// </summary>
+    void SettleInterruptedDeploy()
+    {
+        if (KubeContext is not null || NoRollback || localDeployment is null) return;
+        var deploy = Run.Targets.FirstOrDefault(t => t.Name == nameof(Deploy));
+        var verify = Run.Targets.FirstOrDefault(t => t.Name == nameof(Verify));
+        if (deploy?.Status != TargetStatus.Succeeded || verify is not { Status: TargetStatus.NotRun, Reason: "cancelled" }) return;
+        if (Run.CarriedFrom(Sections.Deployment) is not null || Run.Get(Sections.Deployment) is not { Changed: true } deployed) return;
+        try
+        {
+            var settled = localDeployment.SettleUnverifiedAsync(deployed.Revision, "the gap between Deploy and Verify").GetAwaiter().GetResult();
+            if (settled is not null) Run.Set(Sections.Deployment, settled);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ToolFailedException)
+        {
+            Log.Error("Revision {Revision} was not verified and could not be rolled back: {Reason}; the next Deploy replaces it", deployed.Revision, e.Message);
+        }
     }
 
     async Task<ClusterDeployment> ClusterAsync(CancellationToken ct, ExternalImages? external = null)

@@ -79,6 +79,7 @@ partial class Build
 
     protected override void OnRunFinished()
     {
+        SettleInterruptedDeploy(); // first: a rollback still reads nothing from the registry (podman keeps the images), but say it before it stops
         registryCredentials?.Dispose();
         if (Registry is not null) return;
         if (!KeepRegistry)
@@ -105,5 +106,5 @@ partial class Build
 
     /// <summary>A target that failed because the embedded registry died under it says so, instead of skopeo's "unexpected EOF".</summary>
     protected override string? ExplainFailure(string target, Exception error) =>
-        Registry is null ? embeddedRegistry?.StoppedDuring(target) : null;
+        (Registry is null ? embeddedRegistry?.StoppedDuring(target) : null) ?? EntryPointStoppedDuring(target);
 }

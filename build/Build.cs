@@ -39,7 +39,11 @@ partial class Build : PipelineBuild
     });
 
     /// <summary>clustersnek.yaml reads and names --env, under --plan too (a ManifestException is a usage error, exit 2).</summary>
-    protected override void OnParametersBound() => Manifest.Environment(Env);
+    protected override void OnParametersBound()
+    {
+        Manifest.Environment(Env);
+        if (ClusterSnek.Kube.LocalEntryPoint.InvalidAddress(ListenAddress) is { } invalid) throw new UsageException(invalid);
+    }
 }
 
 /// <summary>The build configuration passed to dotnet.</summary>

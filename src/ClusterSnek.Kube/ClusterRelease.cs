@@ -53,6 +53,15 @@ public sealed class ClusterRelease(HelmRelease helm, ClusterTarget target)
     public async Task<ClusterDeployOutcome> DeployAsync(RenderedManifests desired, CancellationToken cancellation = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var before = await StatusAsync(cancellation);
+        if (Recovery(before?.State) is { } recovery)
+        {
+            // A helm killed mid-operation (kill -9, a lost runner) leaves the release pending; the next upgrade would be refused.
+            if (recovery.Length > 0) throw new InvalidOperationException(recovery);
+            Log.Warning("Release {Release} is {State} (an earlier helm upgrade or rollback was killed): rolling back to the last deployed revision first",
+                Target.Release, before!.State);
+            await RollbackAsync(null, cancellation);
+        }
         if (await StatusAsync(cancellation) is { } status && status.State == "deployed")
         {
             var deployed = RenderedManifests.Parse(await helm.GetManifestAsync(Target.Release, Target.Namespace, Target.KubeContext, cancellation), "helm get manifest");
@@ -62,11 +71,22 @@ public sealed class ClusterRelease(HelmRelease helm, ClusterTarget target)
                 return new ClusterDeployOutcome(status.Revision, status.ChartVersion, Changed: false, null, clock.Elapsed);
             }
         }
-        var result = await helm.UpgradeInstallAsync(new HelmUpgradeSettings
+        ToolResult result;
+        try
         {
-            Release = Target.Release, Chart = Target.Chart, Namespace = Target.Namespace, KubeContext = Target.KubeContext,
-            ValuesFiles = Target.ValuesFiles, SetValues = Target.SetValues, Timeout = Target.Timeout, HistoryMax = Target.HistoryMax,
-        }, cancellation);
+            result = await helm.UpgradeInstallAsync(new HelmUpgradeSettings
+            {
+                Release = Target.Release, Chart = Target.Chart, Namespace = Target.Namespace, KubeContext = Target.KubeContext,
+                ValuesFiles = Target.ValuesFiles, SetValues = Target.SetValues, Timeout = Target.Timeout, HistoryMax = Target.HistoryMax,
+            }, cancellation);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            var now = await StatusAsync(CancellationToken.None);
+            return new ClusterDeployOutcome(now?.Revision ?? 0, now?.ChartVersion, Changed: true,
+                $"interrupted (Ctrl-C or SIGTERM): helm cancelled the upgrade; the release is {now?.State ?? "not installed"} at revision {now?.Revision ?? 0}",
+                clock.Elapsed);
+        }
         var after = await StatusAsync(cancellation);
         return new ClusterDeployOutcome(after?.Revision ?? 0, after?.ChartVersion, Changed: true,
             result.Succeeded ? null : $"helm upgrade failed (exit {result.ExitCode}; helm rolled back): {result.LastErrorLine}", clock.Elapsed);
@@ -86,6 +106,19 @@ public sealed class ClusterRelease(HelmRelease helm, ClusterTarget target)
         helm.TestAsync(Target.Release, Target.Namespace, Target.KubeContext, Target.Timeout, cancellation);
 
     sealed record Status(int Revision, string? State, string? ChartVersion);
+
+    /// <summary>
+    /// What a release in <paramref name="state"/> (helm's info.status) needs before an upgrade: null when nothing; "" when a
+    /// rollback to the last deployed revision (pending-upgrade, pending-rollback: a helm killed mid-operation); otherwise the
+    /// one-line reason the upgrade cannot go on by itself (pending-install: nothing was ever deployed to return to).
+    /// </summary>
+    internal string? Recovery(string? state) => state switch
+    {
+        "pending-upgrade" or "pending-rollback" => "",
+        "pending-install" => $"Release {Target.Release} in {Target.Namespace} is pending-install: an earlier install was killed before it finished and " +
+            $"there is no deployed revision to return to. Remove it (helm uninstall {Target.Release} -n {Target.Namespace}) and run Deploy again.",
+        _ => null,
+    };
 
     async Task<Status?> StatusAsync(CancellationToken cancellation) =>
         await helm.StatusJsonAsync(Target.Release, Target.Namespace, Target.KubeContext, cancellation) is { } json ? ParseStatus(json) : null;

@@ -20,11 +20,18 @@ public sealed class PortInUseException(string message) : Exception(message);
 /// </summary>
 public sealed record LocalPorts(int Base, IReadOnlyDictionary<string, int> Services, string ChosenBy)
 {
-    /// <summary>Ports per block; a stack with more services takes a bigger block.</summary>
+    /// <summary>Services per block: the public ports, then the same again for port slot 1 (+10) and slot 2 (+20) (<see cref="LocalSlots"/>).</summary>
     public const int BlockSize = 10;
 
+    /// <summary>A block spans its public ports and both slots.</summary>
+    public const int BlockSpan = 3 * BlockSize;
+
     /// <summary>Blocks are chosen in 20000–29999: below Linux's ephemeral range (32768+), above the usual 8080s.</summary>
-    public const int FirstPort = 20000, Blocks = 1000;
+    public const int FirstPort = 20000, Blocks = 10000 / BlockSpan;
+
+    /// <summary>Every port the release may listen on: each public port and its two slots.</summary>
+    public IEnumerable<(string Service, int Port)> AllPorts() =>
+        Services.SelectMany(kv => Enumerable.Range(0, 3).Select(k => (kv.Key, kv.Value + k * BlockSize)));
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
@@ -37,11 +44,14 @@ public sealed record LocalPorts(int Base, IReadOnlyDictionary<string, int> Servi
     public static LocalPorts Resolve(string file, IReadOnlyList<string> services, int? requestedBase, string checkout)
     {
         if (services.Count == 0) throw new ArgumentException("A release without services has no ports.", nameof(services));
+        if (services.Count > BlockSize)
+            throw new PortInUseException($"The local runtime's port block holds {BlockSize} services (and their two slots each); this stack has {services.Count}.");
         LocalPorts ports;
         if (requestedBase is { } requested)
         {
-            if (requested < 1024 || requested + services.Count - 1 > 65535)
-                throw new PortInUseException($"--port-base {requested}: the block {requested}–{requested + services.Count - 1} must lie within 1024–65535.");
+            if (requested < 1024 || requested + 2 * BlockSize + services.Count - 1 > 65535)
+                throw new PortInUseException($"--port-base {requested}: the block {requested}–{requested + 2 * BlockSize + services.Count - 1} " +
+                    "(public ports and both slots) must lie within 1024–65535.");
             ports = Block(requested, services, "--port-base");
         }
         else if (Load(file) is { } remembered && services.All(remembered.Services.ContainsKey)) return remembered;
@@ -88,14 +98,12 @@ public sealed record LocalPorts(int Base, IReadOnlyDictionary<string, int> Servi
 
     static int FreeBase(int count, int startBlock)
     {
-        var size = Math.Max(BlockSize, count);
-        var blocks = Blocks * BlockSize / size;
-        for (var i = 0; i < blocks; i++)
+        for (var i = 0; i < Blocks; i++)
         {
-            var start = FirstPort + (startBlock + i) % blocks * size;
-            if (Enumerable.Range(start, count).All(LoopbackPort.IsFree)) return start;
+            var start = FirstPort + (startBlock + i) % Blocks * BlockSpan;
+            if (Enumerable.Range(0, 3).SelectMany(k => Enumerable.Range(start + k * BlockSize, count)).All(LoopbackPort.IsFree)) return start;
         }
-        throw new PortInUseException($"No block of {count} free ports in {FirstPort}–{FirstPort + Blocks * BlockSize - 1} on 127.0.0.1; pass --port-base N.");
+        throw new PortInUseException($"No block of {count} free ports (and their slots) in {FirstPort}–{FirstPort + Blocks * BlockSpan - 1} on 127.0.0.1; pass --port-base N.");
     }
 
     /// <summary>
@@ -104,7 +112,7 @@ public sealed record LocalPorts(int Base, IReadOnlyDictionary<string, int> Servi
     /// </summary>
     public void EnsureAvailable(IReadOnlyCollection<int> ownPorts, string environment, string file)
     {
-        foreach (var (service, port) in Services.OrderBy(kv => kv.Value))
+        foreach (var (service, port) in AllPorts().OrderBy(p => p.Port))
         {
             if (ownPorts.Contains(port) || LoopbackPort.IsFree(port)) continue;
             var other = FreeBase(Services.Count, StartBlock(file + port));

@@ -8,8 +8,11 @@ public enum RevisionStatus { Pending, Deployed, Verified, Failed, RolledBack, Su
 
 /// <summary>One revision of a local release: revision.json next to its manifests.yaml.</summary>
 public sealed record ReleaseRevision(int Revision, DateTimeOffset Time, string ManifestDigest, IReadOnlyList<PinnedImage> Images, RevisionStatus Status,
-    string? Note = null, IReadOnlyList<string>? Secrets = null)
+    string? Note = null, IReadOnlyList<string>? Secrets = null, IReadOnlyList<SlotAssignment>? Slots = null)
 {
+    /// <summary>True for a revision written before port slots (its pods listen on the public ports themselves).</summary>
+    public bool Unslotted => Slots is null;
+
     public ReleaseRevision With(RevisionStatus status, string? note = null) => this with { Status = status, Note = note ?? Note };
 }
 
@@ -24,6 +27,9 @@ public sealed class ReleaseHistory(string directory)
     public string Directory { get; } = directory;
 
     public string ManifestsOf(int revision) => Path.Combine(Directory, revision.ToString(System.Globalization.CultureInfo.InvariantCulture), "manifests.yaml");
+
+    /// <summary>The release as rendered for the local runtime before slots were assigned (what a rollback plays again).</summary>
+    public string SourceOf(int revision) => Path.Combine(Path.GetDirectoryName(ManifestsOf(revision))!, "release.yaml");
 
     string RevisionFile(int revision) => Path.Combine(Path.GetDirectoryName(ManifestsOf(revision))!, "revision.json");
 
@@ -47,11 +53,13 @@ public sealed class ReleaseHistory(string directory)
     public int NextNumber => All().Select(r => r.Revision).DefaultIfEmpty(0).Max() + 1;
 
     /// <summary>Writes a new revision's manifests and record; it is not current until <see cref="MakeCurrent"/>.</summary>
-    public ReleaseRevision Create(string manifests, string digest, IReadOnlyList<PinnedImage> images, IReadOnlyList<string>? secrets = null)
+    public ReleaseRevision Create(string manifests, string digest, IReadOnlyList<PinnedImage> images, IReadOnlyList<string>? secrets = null,
+        IReadOnlyList<SlotAssignment>? slots = null, string? source = null)
     {
-        var revision = new ReleaseRevision(NextNumber, DateTimeOffset.UtcNow, digest, images, RevisionStatus.Pending, null, secrets ?? []);
+        var revision = new ReleaseRevision(NextNumber, DateTimeOffset.UtcNow, digest, images, RevisionStatus.Pending, null, secrets ?? [], slots);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(ManifestsOf(revision.Revision))!);
         File.WriteAllText(ManifestsOf(revision.Revision), manifests);
+        if (source is not null) File.WriteAllText(SourceOf(revision.Revision), source);
         Save(revision);
         return revision;
     }
@@ -65,14 +73,30 @@ public sealed class ReleaseHistory(string directory)
 
     string TestHooksFile(int revision) => Path.Combine(Path.GetDirectoryName(ManifestsOf(revision))!, "tests.json");
 
+    /// <summary>A rollback plays an earlier revision again on the slots free now: its manifests and slots are rewritten.</summary>
+    public ReleaseRevision Reslot(ReleaseRevision revision, string manifests, IReadOnlyList<SlotAssignment> slots)
+    {
+        File.WriteAllText(ManifestsOf(revision.Revision), manifests);
+        var reslotted = revision with { Slots = slots };
+        Save(reslotted);
+        return reslotted;
+    }
+
     public void Save(ReleaseRevision revision) =>
-        File.WriteAllText(RevisionFile(revision.Revision), JsonSerializer.Serialize(RevisionDocument.Of(revision), Json));
+        WriteAtomically(RevisionFile(revision.Revision), JsonSerializer.Serialize(RevisionDocument.Of(revision), Json));
 
     public void MakeCurrent(int? revision)
     {
         System.IO.Directory.CreateDirectory(Directory);
         if (revision is null) File.Delete(CurrentFile);
-        else File.WriteAllText(CurrentFile, revision.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        else WriteAtomically(CurrentFile, revision.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    // A run killed in the middle of a write leaves the old file or the new one, never half of one.
+    static void WriteAtomically(string file, string text)
+    {
+        File.WriteAllText(file + ".tmp", text);
+        File.Move(file + ".tmp", file, overwrite: true);
     }
 
     /// <summary>The revision a rollback returns to: the given one, else the newest earlier one that was verified (or at least deployed).</summary>
@@ -94,12 +118,14 @@ public sealed class ReleaseHistory(string directory)
 
     // Secret names only: their values live in podman's own storage, never in artifacts/releases.
     sealed record RevisionDocument(int Revision, DateTimeOffset Time, string ManifestDigest, IReadOnlyList<ImageDocument> Images, RevisionStatus Status, string? Note,
-        IReadOnlyList<string>? Secrets)
+        IReadOnlyList<string>? Secrets, IReadOnlyList<SlotAssignment>? Slots = null)
     {
         public static RevisionDocument Of(ReleaseRevision r) =>
-            new(r.Revision, r.Time, r.ManifestDigest, r.Images.Select(i => new ImageDocument(i.Service, i.Reference, i.Digest.Value)).ToList(), r.Status, r.Note, r.Secrets);
+            new(r.Revision, r.Time, r.ManifestDigest, r.Images.Select(i => new ImageDocument(i.Service, i.Reference, i.Digest.Value)).ToList(), r.Status, r.Note, r.Secrets,
+                r.Slots);
 
         public ReleaseRevision ToRevision() =>
-            new(Revision, Time, ManifestDigest, Images.Select(i => new PinnedImage(i.Service, i.Reference, new Digest(i.Digest))).ToList(), Status, Note, Secrets ?? []);
+            new(Revision, Time, ManifestDigest, Images.Select(i => new PinnedImage(i.Service, i.Reference, new Digest(i.Digest))).ToList(), Status, Note, Secrets ?? [],
+                Slots);
     }
 }

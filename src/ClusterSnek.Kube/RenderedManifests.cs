@@ -70,6 +70,8 @@ public sealed class RenderedManifests
             if (PodSpecOf(d) is { } spec)
             {
                 KeepReadyPath(d, spec);
+                // Deploy waits for a new pod on this path before it switches traffic to it (the probe itself is dropped below).
+                if (ReadyPathOf(spec) is { } ready) ((JsonObject)(d["metadata"]!["annotations"] ??= new JsonObject()))[ReadyPathAnnotation] = ready;
                 AdaptPodSpec(spec, NameOf(d));
             }
             kept.Add(d);
@@ -78,8 +80,18 @@ public sealed class RenderedManifests
         var tests = LocalTestHooks.Of(this);
         var digest = Digest(text + string.Concat(secrets.Select(x => x.Name + x.Content)) + JsonSerializer.Serialize(tests));
         return new LocalRelease(text, digest, kept.Where(d => KindOf(d) is "Deployment" or "Pod").Select(Workload.Of).ToList(), dropped, secrets)
-        { TestHooks = tests };
+        {
+            Documents = kept,
+            TestHooks = tests,
+        };
     }
+
+    /// <summary>The annotation that keeps a workload's readiness path after the probe is removed for the local runtime.</summary>
+    public const string ReadyPathAnnotation = "clustersnek.dev/ready-path";
+
+    static string? ReadyPathOf(JsonObject spec) =>
+        (spec["containers"] as JsonArray ?? []).OfType<JsonObject>()
+            .Select(c => c["readinessProbe"]?["httpGet"]?["path"]?.ToString()).FirstOrDefault(p => p is { Length: > 0 });
 
     /// <summary>Every image a workload of the release runs (hooks, Jobs and CronJobs included).</summary>
     public IReadOnlyList<string> Images() => Containers().Select(c => c.Image).Distinct().ToList();
@@ -106,9 +118,6 @@ public sealed class RenderedManifests
         "CronJob" => d["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"] as JsonObject,
         _ => null,
     };
-
-    /// <summary>The annotation that keeps the readiness probe's path once the probe is gone: Verify calls that path itself.</summary>
-    public const string ReadyPathAnnotation = "clustersnek.dev/ready-path";
 
     static void KeepReadyPath(JsonObject d, JsonObject spec)
     {
@@ -194,6 +203,9 @@ public sealed record LocalRelease(string Text, string Digest, IReadOnlyList<Work
 {
     /// <summary>The release's helm test Pods (not played; Verify runs them after its checks).</summary>
     public IReadOnlyList<LocalTestHook> TestHooks { get; init; } = [];
+
+    /// <summary>The documents of <see cref="Text"/> (Deployments, Pods, ConfigMaps), as kube play gets them.</summary>
+    public IReadOnlyList<JsonObject> Documents { get; init; } = [];
 }
 
 /// <summary>A Secret of the release as a podman secret: its name and a JSON map of key → base64 value.</summary>

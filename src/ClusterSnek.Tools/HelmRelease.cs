@@ -36,7 +36,12 @@ public sealed class HelmRelease(ResolvedTool tool) : ToolWrapper(tool)
     ];
 
     public Task<ToolResult> UpgradeInstallAsync(HelmUpgradeSettings settings, CancellationToken cancellation = default) =>
-        RunAsync(UpgradeArguments(settings), new ToolCallOptions { RequireSuccess = false, Timeout = settings.Timeout + TimeSpan.FromMinutes(1) }, cancellation);
+        // Ctrl-C reaches helm as SIGINT, and it gets time to roll back (--rollback-on-failure) instead of being killed mid-upgrade,
+        // which would leave the release pending-upgrade and refuse the next upgrade ("another operation is in progress").
+        RunAsync(UpgradeArguments(settings), new ToolCallOptions
+        {
+            RequireSuccess = false, Timeout = settings.Timeout + TimeSpan.FromMinutes(1), GracefulCancellation = settings.Timeout,
+        }, cancellation);
 
     /// <summary><c>helm status -o json</c>; null when the release does not exist.</summary>
     public async Task<string?> StatusJsonAsync(string release, string @namespace, string? context, CancellationToken cancellation = default)

@@ -11,6 +11,23 @@ public sealed record ToolResult(string Tool, IReadOnlyList<string> Arguments, in
 {
     public bool Succeeded => ExitCode == 0;
 
+    /// <summary>The process id the call ran as (null when it never started).</summary>
+    public int? ProcessId { get; init; }
+
+    /// <summary>The signal that ended the process (exit 128 + N on Linux) when it was killed rather than failing by itself.</summary>
+    public string? KilledBy => ExitCode is > 128 and < 160 ? (ExitCode - 128) switch
+    {
+        9 => "SIGKILL", 15 => "SIGTERM", 2 => "SIGINT", 6 => "SIGABRT", 11 => "SIGSEGV", var n => $"signal {n}",
+    } : null;
+
+    /// <summary>
+    /// One line for a failed call: a tool that was killed mid-call is named with its pid and the signal (its last output line
+    /// would only be a symptom, e.g. "unexpected EOF"); otherwise the exit code and its last error line.
+    /// </summary>
+    public string Failure => KilledBy is { } signal
+        ? $"{Tool} {Arguments.FirstOrDefault()} (pid {ProcessId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}) was killed by {signal} before it finished"
+        : $"{Tool} {Arguments.FirstOrDefault()} failed (exit {ExitCode}): {LastErrorLine}";
+
     /// <summary>The last non-empty line of stderr (or stdout), for one-line error messages.</summary>
     public string LastErrorLine =>
         (StandardError + "\n" + StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -34,6 +51,12 @@ public sealed record ToolCallOptions
     public string? StandardInput { get; init; }
     /// <summary>When false, a non-zero exit is returned as a result instead of thrown.</summary>
     public bool RequireSuccess { get; init; } = true;
+
+    /// <summary>
+    /// When set, cancelling the call sends the tool SIGINT and gives it this long to finish on its own (helm upgrade
+    /// --rollback-on-failure rolls the release back when interrupted) before it is killed; otherwise it is killed at once.
+    /// </summary>
+    public TimeSpan? GracefulCancellation { get; init; }
     public TimeSpan? Timeout { get; init; }
 }
 
@@ -56,18 +79,27 @@ public abstract class ToolWrapper(ResolvedTool tool)
         if (options.Timeout is { } limit) timeout.CancelAfter(limit);
         var clock = Stopwatch.StartNew();
         BufferedCommandResult raw;
-        try { raw = await command.ExecuteBufferedAsync(timeout.Token); }
+        int? pid = null;
+        using var forceful = new CancellationTokenSource();
+        using var whenCancelled = options.GracefulCancellation is { } grace
+            ? timeout.Token.Register(() => forceful.CancelAfter(grace)) : timeout.Token.Register(forceful.Cancel);
+        try
+        {
+            var running = command.ExecuteBufferedAsync(System.Text.Encoding.UTF8, System.Text.Encoding.UTF8, forceful.Token, timeout.Token);
+            pid = running.ProcessId;
+            raw = await running;
+        }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
             throw new ToolFailedException(new ToolResult(Tool.Name, arguments, -1, "", "timed out", clock.Elapsed),
                 $"{Tool.Name} {arguments.FirstOrDefault()} timed out after {options.Timeout}.");
         }
-        var result = new ToolResult(Tool.Name, arguments, raw.ExitCode, raw.StandardOutput, raw.StandardError, clock.Elapsed);
+        var result = new ToolResult(Tool.Name, arguments, raw.ExitCode, raw.StandardOutput, raw.StandardError, clock.Elapsed) { ProcessId = pid };
         Log.Debug("{Tool} exit {ExitCode} in {Duration} ms\n{Output}", Tool.Name, result.ExitCode, (long)result.Duration.TotalMilliseconds,
             Redactor.Redact(Tail(result.StandardOutput + result.StandardError, 60)));
         Log.Information("  {Tool} finished in {Duration} (exit {ExitCode})", Tool.Name, FormatDuration(result.Duration), result.ExitCode);
         if (options.RequireSuccess && !result.Succeeded)
-            throw new ToolFailedException(result, Redactor.Redact($"{Tool.Name} {arguments.FirstOrDefault()} failed (exit {result.ExitCode}): {result.LastErrorLine}"));
+            throw new ToolFailedException(result, Redactor.Redact(result.Failure));
         return result;
     }
 

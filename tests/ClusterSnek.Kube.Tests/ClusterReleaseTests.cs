@@ -25,6 +25,28 @@ public sealed class ClusterReleaseTests
              "--rollback-on-failure", "--wait", "--timeout", "180s", "--history-max", "10"], args);
     }
 
+    static ClusterRelease Release => new(HelmOfVersion("4.2.3"),
+        new ClusterTarget("kind-ci", "clustersnek-dev", "clustersnek", "charts/clustersnek", [], new Dictionary<string, string>(), TimeSpan.FromMinutes(3)));
+
+    // info.status values as helm documents them (helm.sh/helm/v3/pkg/release: status.go); no cluster runs here.
+    [Theory]
+    [InlineData("pending-upgrade")]
+    [InlineData("pending-rollback")]
+    public void A_release_left_pending_by_a_killed_helm_is_rolled_back_before_the_next_upgrade(string state) =>
+        Assert.Equal("", Release.Recovery(state));
+
+    [Theory]
+    [InlineData("deployed")]
+    [InlineData("failed")]
+    [InlineData("superseded")]
+    [InlineData(null)]
+    public void A_settled_or_missing_release_is_upgraded_as_it_is(string? state) => Assert.Null(Release.Recovery(state));
+
+    [Fact]
+    public void A_release_left_pending_install_is_refused_with_the_command_that_clears_it() =>
+        Assert.Equal("Release clustersnek in clustersnek-dev is pending-install: an earlier install was killed before it finished and there is no " +
+            "deployed revision to return to. Remove it (helm uninstall clustersnek -n clustersnek-dev) and run Deploy again.", Release.Recovery("pending-install"));
+
     [Fact]
     public void Helm_3_upgrades_with_atomic()
     {

@@ -29,8 +29,20 @@ public sealed class LocalRuntimeFixture : IAsyncLifetime
         var artifacts = Directory.CreateDirectory(Path.Combine(TestImage.Cache, "artifacts-" + Guid.NewGuid().ToString("N")[..8])).FullName;
         directories.Add(artifacts);
         var deployment = new LocalDeployment(Podman, artifacts, new LocalTarget(environment, "clustersnek-" + environment, "clustersnek", []), Http);
+        deployment.Runtime.ReadyTimeout = TimeSpan.FromSeconds(10);
         started.Add(deployment.Runtime);
         return deployment;
+    }
+
+    /// <summary>A public port whose two slots (+10, +20) are free too: a release listens on all three over a redeploy.</summary>
+    public static int Port()
+    {
+        while (true)
+        {
+            var port = TestImage.FreePort();
+            if (port + 2 * LocalSlots.Stride <= 65535 && LoopbackPort.IsFree(port + LocalSlots.Stride) && LoopbackPort.IsFree(port + 2 * LocalSlots.Stride))
+                return port;
+        }
     }
 
     /// <summary>The test image deployed as app <paramref name="name"/> (its Deployment, labels and Secret carry that name).</summary>
@@ -134,7 +146,7 @@ public sealed class LocalRuntimeFixture : IAsyncLifetime
                     - name: http
                       containerPort: {{port}}
                   env:
-                    - name: PORT
+                    - name: ASPNETCORE_HTTP_PORTS
                       value: "{{port}}"
                     - name: LOG_LEVEL
                       valueFrom:

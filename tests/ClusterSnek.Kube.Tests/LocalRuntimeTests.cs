@@ -16,7 +16,7 @@ public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_deployed_release_passes_Verify_with_live_evidence_and_lists_cluster_checks_as_not_checked()
     {
-        var port = TestImage.FreePort();
+        var port = LocalRuntimeFixture.Port();
         var web = fixture.App("web-verify");
         var deployment = fixture.NewDeployment("dev");
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -58,20 +58,22 @@ public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task A_release_failing_readiness_is_rolled_back_and_the_previous_revision_answers_again()
+    public async Task A_revision_that_never_gets_ready_never_takes_over_and_the_previous_one_keeps_serving()
     {
-        var port = TestImage.FreePort();
+        var port = LocalRuntimeFixture.Port();
         var web = fixture.App("web-ready");
         var deployment = fixture.NewDeployment("staging");
         await deployment.DeployAsync(Release(web, port), [web], fixture.Verified(web), rollback: true, Ct);
         await deployment.VerifyAsync([web], Endpoints(web, port), null, Deadline, rollback: true, Ct);
 
-        await deployment.DeployAsync(Release(web, port, www: "/nothing-here"), [web], fixture.Verified(web), rollback: true, Ct);
         var failure = await Assert.ThrowsAsync<ReleaseFailedException>(() =>
-            deployment.VerifyAsync([web], Endpoints(web, port), null, TimeSpan.FromSeconds(8), rollback: true, Ct));
+            deployment.DeployAsync(Release(web, port, www: "/nothing-here"), [web], fixture.Verified(web), rollback: true, Ct));
 
-        Assert.Contains("Verify failed for revision 2", failure.Message);
-        Assert.Contains("rolled back to revision 1, which verifies again", failure.Message);
+        Assert.Contains("Deploy of revision 2 failed", failure.Message);
+        // busybox httpd exits when its folder is missing: the new pod never runs, so it never answers its ready path.
+        Assert.Contains("web-ready: CrashLoopBackOff", failure.Message);
+        Assert.Contains("revision 1 kept serving", failure.Message);
+        Assert.Equal(DeploymentStatus.RolledBack, failure.Deployment!.Status);
         Assert.Equal(1, deployment.Runtime.History.Current!.Revision);
         Assert.Equal(RevisionStatus.Failed, deployment.Runtime.History.Read(2).Status);
         using var answer = await fixture.Http.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"), Ct);
@@ -79,9 +81,31 @@ public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task A_release_whose_image_cannot_be_pulled_fails_Deploy_and_is_rolled_back_including_the_pods_it_did_start()
+    public async Task A_revision_failing_Verify_is_rolled_back_and_the_previous_revision_answers_again()
     {
-        var (port, alphaPort) = (TestImage.FreePort(), TestImage.FreePort());
+        var port = LocalRuntimeFixture.Port();
+        var web = fixture.App("web-verify-fail");
+        var deployment = fixture.NewDeployment("verify-fail");
+        await deployment.DeployAsync(Release(web, port), [web], fixture.Verified(web), rollback: true, Ct);
+        await deployment.VerifyAsync([web], Endpoints(web, port), null, Deadline, rollback: true, Ct);
+        await deployment.DeployAsync(Release(web, port, www: "/www"), [web], fixture.Verified(web), rollback: true, Ct);
+        // Revision 2 answers, but it is not running what was signed for it: Verify's digest check fails.
+        var other = web with { Digest = new Digest("sha256:" + new string('1', 64)) };
+
+        var failure = await Assert.ThrowsAsync<ReleaseFailedException>(() =>
+            deployment.VerifyAsync([other], Endpoints(web, port), null, Deadline, rollback: true, Ct));
+
+        Assert.Contains("Verify failed for revision 2", failure.Message);
+        Assert.Contains("rolled back to revision 1, which verifies again", failure.Message);
+        Assert.Equal(1, deployment.Runtime.History.Current!.Revision);
+        using var answer = await fixture.Http.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"), Ct);
+        Assert.True(answer.IsSuccessStatusCode);
+    }
+
+    [Fact]
+    public async Task A_release_whose_image_cannot_be_pulled_fails_Deploy_and_the_previous_revision_keeps_serving()
+    {
+        var (port, alphaPort) = (LocalRuntimeFixture.Port(), LocalRuntimeFixture.Port());
         var alpha = fixture.App("alpha-pull");
         var web = fixture.App("web-pull");
         RenderedManifests TwoApps(PinnedImage image) => RenderedManifests.Parse(
@@ -95,7 +119,7 @@ public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixtu
             deployment.DeployAsync(TwoApps(missing), [alpha, missing], fixture.Verified(alpha, missing), rollback: true, Ct));
 
         Assert.Contains("ErrImagePull", failure.Message);
-        Assert.Contains("rolled back to revision 1", failure.Message);
+        Assert.Contains("revision 1 kept serving", failure.Message);
         var report = await deployment.VerifyAsync([alpha, web], [.. Endpoints(web, port), new(alpha.Service, alphaPort, "/readyz")], null, Deadline, rollback: false, Ct);
         Assert.True(report.Passed, report.Summary);
     }
@@ -103,7 +127,7 @@ public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_second_deploy_of_the_same_release_creates_no_new_revision()
     {
-        var port = TestImage.FreePort();
+        var port = LocalRuntimeFixture.Port();
         var web = fixture.App("web-same");
         var deployment = fixture.NewDeployment("same");
         var first = await deployment.DeployAsync(Release(web, port), [web], fixture.Verified(web), rollback: true, Ct);
@@ -119,7 +143,7 @@ public sealed class LocalRuntimeTests(LocalRuntimeFixture fixture) : IClassFixtu
     [Fact]
     public async Task Down_removes_the_pods_Deploy_started_and_nothing_answers_afterwards()
     {
-        var port = TestImage.FreePort();
+        var port = LocalRuntimeFixture.Port();
         var web = fixture.App("web-down");
         var deployment = fixture.NewDeployment("down");
         var outcome = await deployment.DeployAsync(Release(web, port), [web], fixture.Verified(web), rollback: true, Ct);

@@ -19,7 +19,7 @@ public sealed class RecordedReleaseTests(LocalRuntimeFixture fixture) : IClassFi
     [Fact]
     public async Task A_failed_verify_and_its_rollback_reach_the_report_the_verdict_and_the_GitHub_deployment_as_recorded()
     {
-        var port = TestImage.FreePort();
+        var port = LocalRuntimeFixture.Port();
         var web = fixture.App("web-recorded");
         var deployment = fixture.NewDeployment("recorded");
         var record = new RunRecord { Requested = ["Deploy"], Commit = "0123456789abcdef0123456789abcdef01234567" };
@@ -28,9 +28,11 @@ public sealed class RecordedReleaseTests(LocalRuntimeFixture fixture) : IClassFi
             [web], fixture.Verified(web), rollback: true, Ct);
         record.Set(Sections.Verification, await deployment.VerifyAsync([web], [new(web.Service, port, "/readyz")], null, TimeSpan.FromSeconds(30), rollback: true, Ct));
         record.Set(Sections.Deployment, await deployment.DeployAsync(
-            RenderedManifests.Parse(LocalRuntimeFixture.Rendered(web.Service, web.Pinned, port, "/nothing-here"), "test release"), [web], fixture.Verified(web), rollback: true, Ct));
+            RenderedManifests.Parse(LocalRuntimeFixture.Rendered(web.Service, web.Pinned, port, "/www"), "test release"), [web], fixture.Verified(web), rollback: true, Ct));
+        // Revision 2 answers (a revision that does not never takes over: Deploy waits for it), but not with the digest signed for it.
+        var signed = web with { Digest = new Digest("sha256:" + new string('1', 64)) };
         var failure = await Assert.ThrowsAsync<ReleaseFailedException>(() =>
-            deployment.VerifyAsync([web], [new(web.Service, port, "/readyz")], null, TimeSpan.FromSeconds(8), rollback: true, Ct));
+            deployment.VerifyAsync([signed], [new(web.Service, port, "/readyz")], null, TimeSpan.FromSeconds(8), rollback: true, Ct));
         record.Set(Sections.Verification, failure.Verification!);
         record.Targets.Add(new TargetResult("Deploy", TargetStatus.Succeeded, TimeSpan.FromSeconds(2), null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow));
         record.Targets.Add(new TargetResult("Verify", TargetStatus.Failed, TimeSpan.FromSeconds(9), failure.Message, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow));
@@ -44,7 +46,7 @@ public sealed class RecordedReleaseTests(LocalRuntimeFixture fixture) : IClassFi
         var document = PipelineDocument.Read(file);
         var verification = document.Verification!;
         Assert.False(verification.Passed);
-        Assert.Contains(verification.Checks, c => c is { Check: "ready-endpoint", Outcome: CheckOutcome.Failed });
+        Assert.Contains(verification.Checks, c => c is { Check: "image-digest", Outcome: CheckOutcome.Failed });
         Assert.Contains(verification.Checks, c => c.Outcome == CheckOutcome.NotChecked);
         Assert.Equal((2, 1, true, true), (verification.Rollback!.FromRevision, verification.Rollback.ToRevision, verification.Rollback.Restored, verification.Rollback.VerifiedAfter));
         Assert.NotEmpty(verification.Diagnosis);

@@ -18,6 +18,18 @@ public sealed class FaultTests
             ServiceDied ? $"the embedded registry (pid 4242) stopped during {target}; it is restarted on the next run" : null;
     }
 
+    /// <summary>Ctrl-C arrives while Scan runs; the registry dies with it (the terminal's SIGINT reaches the whole process group).</summary>
+    sealed class InterruptedWithAService(CancellationTokenSource interrupt) : PipelineBuild
+    {
+        public Target Scan => _ => _.Executes(async ct =>
+        {
+            await interrupt.CancelAsync();
+            throw new InvalidOperationException("Deploy of revision 3 interrupted before the switch; revision 2 kept serving");
+        });
+        protected override string? ExplainFailure(string target, Exception error) =>
+            $"the embedded registry (pid 4242) stopped during {target}; it is restarted on the next run";
+    }
+
     sealed class Ranged : PipelineBuild
     {
         [Parameter("how many", Minimum = 1, Maximum = 10)] public int Count { get; set; }
@@ -53,6 +65,21 @@ public sealed class FaultTests
         using var root = new TempRoot();
         var (_, output) = Engine.Run(new DependentOnAService(), root, "Scan");
         Assert.Contains("Build failed: Scan: skopeo copy failed (exit 1): unexpected EOF", output);
+    }
+
+    [Fact]
+    public void A_failure_during_Ctrl_C_keeps_its_own_reason_instead_of_a_dependency_that_died_with_the_interrupt()
+    {
+        using var root = new TempRoot();
+        using var interrupt = new CancellationTokenSource();
+        var console = new StringWriter();
+
+        var exit = PipelineBuild.Execute(new InterruptedWithAService(interrupt), ["Scan"], TextWriter.Synchronized(console), _ => null, null, root.Path,
+            interrupt.Token);
+
+        Assert.Equal(130, exit);
+        Assert.Contains("Deploy of revision 3 interrupted before the switch; revision 2 kept serving", console.ToString());
+        Assert.DoesNotContain("stopped during Scan", console.ToString());
     }
 
     [Theory]

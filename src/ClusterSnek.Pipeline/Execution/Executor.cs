@@ -123,8 +123,9 @@ internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCa
             status = TargetStatus.Failed;
             reason = Redactor.Redact(FirstLine(e));
             cache?.Invalidate(node.Name);
-            // The symptom (a tool's "unexpected EOF") stays in the log; the line a user reads names the cause.
-            if (explain?.Invoke(node.Name, e) is { } cause)
+            // The symptom (a tool's "unexpected EOF") stays in the log; the line a user reads names the cause. Not after Ctrl-C:
+            // the terminal's SIGINT reaches the whole process group (the embedded registry too), and the cause is the interrupt.
+            if (!cancellation.IsCancellationRequested && explain?.Invoke(node.Name, e) is { } cause)
             {
                 Log.Debug("{Target}: {Symptom}", node.Name, reason);
                 reason = Redactor.Redact(cause);

@@ -105,6 +105,15 @@ internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func
             cancellation.Cancel();
         };
         Console.CancelKeyPress += onCancel;
+        // A kill (SIGTERM: CI cancelling a job, systemd, kill PID) stops the run the way a first Ctrl-C does, so a deploy in
+        // flight ends consistent; SIGKILL cannot be caught, and the next run recovers from it.
+        using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal =>
+        {
+            if (cancellation.IsCancellationRequested) return;
+            signal.Cancel = true;
+            console.WriteLine("Terminating (SIGTERM): running targets are asked to stop; the report still runs.");
+            cancellation.Cancel();
+        });
         var pipelineJson = artifacts / "pipeline.json";
         try
         {
