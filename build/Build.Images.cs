@@ -56,7 +56,7 @@ partial class Build
         .DependsOn(Restore)
         .After(Compile)
         .Requires(new ServiceFolders(RootDirectory, () => Manifest))
-        .Inputs("src/services/**", "src/ClusterSnek.Images/**/*.cs", "src/ClusterSnek.Images/BaseImage/packages.txt", "src/ClusterSnek.Tools/ContainerPublish.cs", "clustersnek.yaml")
+        .Inputs("src/services/**", "src/ClusterSnek.Images/**/*.cs", "src/ClusterSnek.Images/BaseImage/packages.*", "src/ClusterSnek.Tools/ContainerPublish.cs", "clustersnek.yaml")
         .Inputs(() => [RegistryAddress, SkipSmoke.ToString()])
         .Executes(async ct =>
         {
@@ -66,6 +66,12 @@ partial class Build
             foreach (var image in images) Audit(AuditAction.ImagePush, image.Tagged, image.Digest.Value);
             Serilog.Log.Information("{Count} images pushed to {Registry}, tag {Tag}", images.Count, registryEndpoint?.ToString(), images.FirstOrDefault()?.Tag);
         });
+
+    Target LockBasePackages => _ => _
+        .Description("Pin the base image's Debian packages (BaseImage/packages.txt) by version and sha256 in BaseImage/packages.lock, "
+            + "resolved with the project's own apt sources and keyring (BaseImage/apt)")
+        .Executes(async ct => await BasePackageLocking.UpdateAsync(RootDirectory / "src" / "ClusterSnek.Images" / "BaseImage", ImageTools.Apt(),
+            ArtifactsDirectory / "apt", ct));
 
     /// <summary>The images BuildImages recorded (in this run, or the last one when it is not part of this run); none is an error naming the fix.</summary>
     IReadOnlyList<ImageEntry> RecordedImages() => Run.Get(Sections.Images) is { Count: > 0 } images ? images
