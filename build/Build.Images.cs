@@ -1,4 +1,5 @@
 using ClusterSnek.Images;
+using ClusterSnek.Images.Reproducible;
 using ClusterSnek.Pipeline;
 using ClusterSnek.Reports.Audit;
 
@@ -72,6 +73,20 @@ partial class Build
             + "resolved with the project's own apt sources and keyring (BaseImage/apt)")
         .Executes(async ct => await BasePackageLocking.UpdateAsync(RootDirectory / "src" / "ClusterSnek.Images" / "BaseImage", ImageTools.Apt(),
             ArtifactsDirectory / "apt", ct));
+
+    Target CheckReproducible => _ => _
+        .Description("Build this commit twice, in two fresh clones in two folders, and compare the base's and every service's digest; "
+            + "a difference names the layer and the files (the SLSA provenance of signed images says whether they were checked)")
+        .Executes(async ct =>
+        {
+            var commit = Run.Commit ?? throw new InvalidOperationException("CheckReproducible needs a git commit to clone; this folder is not a git checkout.");
+            var record = await new ReproducibilityCheck(ImageTools).RunAsync(RootDirectory, commit, await EnsureRegistryAsync(ct),
+                ReproducibilityCheck.DefaultDirectory(RootDirectory), ct);
+            Run.Set(Sections.Reproducibility, record);
+            if (!record.Reproducible)
+                throw new InvalidOperationException("Not reproducible: " + string.Join("; ", record.Images.Where(i => !i.Identical)
+                    .Select(i => $"{i.Image}: {i.First} vs {i.Second}: {string.Join(" | ", i.Differences)}")));
+        });
 
     /// <summary>The images BuildImages recorded (in this run, or the last one when it is not part of this run); none is an error naming the fix.</summary>
     IReadOnlyList<ImageEntry> RecordedImages() => Run.Get(Sections.Images) is { Count: > 0 } images ? images
