@@ -159,6 +159,26 @@ public sealed class ReproducibleBaseTests
         }
     }
 
+    [Fact]
+    public void Static_web_assets_say_they_were_last_modified_at_the_commit_not_at_checkout_or_build_time()
+    {
+        // The shape ASP.NET Core's publish writes (one endpoint of a real frontend publish, shortened).
+        var folder = TempFolder("swa");
+        try
+        {
+            File.WriteAllText(folder / "frontend.staticwebassets.endpoints.json", """
+                {"Version":1,"ManifestType":"Publish","Endpoints":[{"Route":"app.css","AssetFile":"app.css.gz","ResponseHeaders":[{"Name":"ETag","Value":"\"bqnb=\""},{"Name":"Last-Modified","Value":"Mon, 30 Nov 2026 20:27:11 GMT"},{"Name":"Vary","Value":"Accept-Encoding"}]}]}
+                """);
+
+            Assert.Equal(1, ServiceImageNormalizer.StampStaticAssetTimes(folder, DateTimeOffset.FromUnixTimeSeconds(1_796_070_281)));
+
+            Assert.Equal("""
+                {"Version":1,"ManifestType":"Publish","Endpoints":[{"Route":"app.css","AssetFile":"app.css.gz","ResponseHeaders":[{"Name":"ETag","Value":"\"bqnb=\""},{"Name":"Last-Modified","Value":"Mon, 30 Nov 2026 20:24:41 GMT"},{"Name":"Vary","Value":"Accept-Encoding"}]}]}
+                """, File.ReadAllText(folder / "frontend.staticwebassets.endpoints.json"));
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
     [Theory]
     [InlineData("git@github.com:clustersnek/clustersnek.git", "https://github.com/clustersnek/clustersnek")]
     [InlineData("https://github.com/clustersnek/clustersnek.git", "https://github.com/clustersnek/clustersnek")]

@@ -14,7 +14,7 @@ namespace ClusterSnek.Images.Reproducible;
 /// the publish folder through <see cref="ReproducibleLayer"/> (after checking it holds the same files as the SDK's), the times set
 /// to SOURCE_DATE_EPOCH, and the registry address dropped from the base's name.
 /// </summary>
-public static class ServiceImageNormalizer
+public static partial class ServiceImageNormalizer
 {
     static readonly string[] TimeLabels = ["org.opencontainers.image.created", "org.opencontainers.artifact.created"];
     const string BaseNameKey = "org.opencontainers.image.base.name";
@@ -38,6 +38,7 @@ public static class ServiceImageNormalizer
         var workingDirectory = config["config"]?["WorkingDir"]?.GetValue<string>() is { Length: > 0 } wd ? wd : "/app";
         var appPath = LayerEntry.Normalize(workingDirectory);
 
+        StampStaticAssetTimes(publishDirectory, epoch);
         var entries = AppLayerEntries(publishDirectory, appPath, epoch);
         var sdkFiles = await FileNamesAsync(sdk.Blobs / ownLayers[0].Digest.Hex, cancellation);
         var ours = entries.Where(e => e.Type != TarEntryType.Directory).Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
@@ -66,6 +67,29 @@ public static class ServiceImageNormalizer
         Directory.Delete(unpacked, recursive: true);
         return written;
     }
+
+    /// <summary>
+    /// ASP.NET Core's static web assets manifest (<c>*.staticwebassets.endpoints.json</c>, read by MapStaticAssets) precomputes a
+    /// Last-Modified header from each asset's file time: the checkout time of wwwroot files, the build time of their .gz/.br
+    /// copies. Those become SOURCE_DATE_EPOCH, the time of the commit the assets come from; the ETag (a content hash) stays.
+    /// </summary>
+    public static int StampStaticAssetTimes(AbsolutePath publishDirectory, DateTimeOffset epoch)
+    {
+        var stamp = epoch.ToUniversalTime().ToString("r", System.Globalization.CultureInfo.InvariantCulture);
+        var changed = 0;
+        foreach (var file in Directory.EnumerateFiles(publishDirectory, "*.staticwebassets.endpoints.json"))
+        {
+            var text = File.ReadAllText(file);
+            var stamped = LastModified().Replace(text, m => m.Groups[1].Value + stamp + "\"");
+            if (stamped == text) continue;
+            File.WriteAllText(file, stamped);
+            changed++;
+        }
+        return changed;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("(\"Name\"\\s*:\\s*\"Last-Modified\"\\s*,\\s*\"Value\"\\s*:\\s*\")[^\"]*\"")]
+    private static partial System.Text.RegularExpressions.Regex LastModified();
 
     /// <summary>The publish folder under the image's working directory: rwxr-xr-x when the owner may execute, else rw-r--r--; root-owned.</summary>
     public static IReadOnlyList<LayerEntry> AppLayerEntries(AbsolutePath publishDirectory, string appPath, DateTimeOffset epoch)
