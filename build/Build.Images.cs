@@ -1,4 +1,5 @@
 using ClusterSnek.Images;
+using ClusterSnek.Images.Reproducible;
 using ClusterSnek.Pipeline;
 using ClusterSnek.Reports.Audit;
 
@@ -56,7 +57,7 @@ partial class Build
         .DependsOn(Restore)
         .After(Compile)
         .Requires(new ServiceFolders(RootDirectory, () => Manifest))
-        .Inputs("src/services/**", "src/ClusterSnek.Images/**/*.cs", "src/ClusterSnek.Images/BaseImage/packages.txt", "src/ClusterSnek.Tools/ContainerPublish.cs", "clustersnek.yaml")
+        .Inputs("src/services/**", "src/ClusterSnek.Images/**/*.cs", "src/ClusterSnek.Images/BaseImage/packages.*", "src/ClusterSnek.Tools/ContainerPublish.cs", "clustersnek.yaml")
         .Inputs(() => [RegistryAddress, SkipSmoke.ToString()])
         .Executes(async ct =>
         {
@@ -65,6 +66,26 @@ partial class Build
             Run.Set(Sections.Images, images);
             foreach (var image in images) Audit(AuditAction.ImagePush, image.Tagged, image.Digest.Value);
             Serilog.Log.Information("{Count} images pushed to {Registry}, tag {Tag}", images.Count, registryEndpoint?.ToString(), images.FirstOrDefault()?.Tag);
+        });
+
+    Target LockBasePackages => _ => _
+        .Description("Pin the base image's Debian packages (BaseImage/packages.txt) by version and sha256 in BaseImage/packages.lock, "
+            + "resolved with the project's own apt sources and keyring (BaseImage/apt)")
+        .Executes(async ct => await BasePackageLocking.UpdateAsync(RootDirectory / "src" / "ClusterSnek.Images" / "BaseImage", ImageTools.Apt(),
+            ArtifactsDirectory / "apt", ct));
+
+    Target CheckReproducible => _ => _
+        .Description("Build this commit twice, in two fresh clones in two folders, and compare the base's and every service's digest; "
+            + "a difference names the layer and the files (the SLSA provenance of signed images says whether they were checked)")
+        .Executes(async ct =>
+        {
+            var commit = Run.Commit ?? throw new InvalidOperationException("CheckReproducible needs a git commit to clone; this folder is not a git checkout.");
+            var record = await new ReproducibilityCheck(ImageTools).RunAsync(RootDirectory, commit, await EnsureRegistryAsync(ct),
+                ReproducibilityCheck.DefaultDirectory(RootDirectory), ct);
+            Run.Set(Sections.Reproducibility, record);
+            if (!record.Reproducible)
+                throw new InvalidOperationException("Not reproducible: " + string.Join("; ", record.Images.Where(i => !i.Identical)
+                    .Select(i => $"{i.Image}: {i.First} vs {i.Second}: {string.Join(" | ", i.Differences)}")));
         });
 
     /// <summary>The images BuildImages recorded (in this run, or the last one when it is not part of this run); none is an error naming the fix.</summary>

@@ -25,7 +25,7 @@ partial class Build
     Target Sign => _ => _
         .Description("Sign each image digest (cosign format) and attach its SBOM and SLSA provenance as signed attestations")
         .DependsOn(Scan, Sbom)
-        .Reads(Sections.Images)
+        .Reads(Sections.Images, Sections.Reproducibility)
         .Requires(new Check("signing key", () =>
             SigningKey is not null && !File.Exists(SigningKey) ? $"--signing-key {SigningKey}: no such file (CLUSTERSNEK_SIGNING_KEY); "
                 + $"give the encrypted private key, or write one with ./build.sh GenerateSigningKey --signing-key {SigningKey}."
@@ -36,7 +36,7 @@ partial class Build
         {
             await EnsureRegistryAsync(ct);
             var images = RecordedImages();
-            var provenance = ProvenanceFacts.FromRun(Run, "Sign");
+            var provenance = ProvenanceFacts.FromRun(Run, "Sign") with { Reproducibility = Run.Get(Sections.Reproducibility) };
             SigningRecord signing;
             if (Keyless == SignerKind.CosignKeyless)
                 signing = await new KeylessSignStage(CosignTool(), SbomDirectory, ArtifactsDirectory / "signing").RunAsync(images, provenance, ct);

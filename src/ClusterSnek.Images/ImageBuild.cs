@@ -16,7 +16,20 @@ public sealed record ImageBuildRequest(AbsolutePath Root, StackManifest Manifest
 
     /// <summary>Extra environment for dotnet publish, e.g. DOTNET_CONTAINER_REGISTRY_UNAME/PWORD to pull the base from a private registry.</summary>
     public IReadOnlyDictionary<string, string?> PublishEnvironment { get; init; } = new Dictionary<string, string?>();
-    public AbsolutePath BasePackagesFile => Root / "src" / "ClusterSnek.Images" / "BaseImage" / "packages.txt";
+    public AbsolutePath BasePackagesFile => BaseImageFolder / "packages.txt";
+    public AbsolutePath BaseLockFile => BaseImageFolder / PackageLock.FileName;
+    public AbsolutePath BaseImageFolder => Root / "src" / "ClusterSnek.Images" / "BaseImage";
+
+    /// <summary>Where the locked .deb files are cached (by sha256); shared by checkouts unless a test gives its own.</summary>
+    public AbsolutePath? DebCache { get; init; }
+
+    /// <summary>The lock, checked against packages.txt: a package added or removed without ./build.sh LockBasePackages is an error.</summary>
+    public PackageLock ReadBaseLock()
+    {
+        var packageLock = PackageLock.Read(BaseLockFile);
+        packageLock.CheckCovers(BaseImageBuilder.ReadPackageList(BasePackagesFile), BaseLockFile);
+        return packageLock;
+    }
 }
 
 /// <summary>
@@ -55,8 +68,8 @@ public sealed class ImageBuild(ImageTools tools)
         BaseImage? baseImage = null;
         if (baseTools is not null)
         {
-            var builder = new BaseImageBuilder(baseTools, (request.WorkDirectory / "base").CreateDirectory());
-            baseImage = await builder.EnsureAsync(BaseImageBuilder.ReadPackageList(request.BasePackagesFile), registry,
+            var builder = new BaseImageBuilder(baseTools, (request.WorkDirectory / "base").CreateDirectory(), request.DebCache);
+            baseImage = await builder.EnsureAsync(request.ReadBaseLock(), registry,
                 request.Manifest.Registry.BaseImageRepository, request.Source, cancellation);
         }
 
@@ -85,7 +98,7 @@ public sealed class ImageBuild(ImageTools tools)
             // One at a time: four .NET processes starting at once on a small machine blur the 10 s health deadline.
             var results = new List<(ServiceSpec Service, SmokeResult Result)>();
             foreach (var b in built)
-                results.Add((b.Service, await test.RunAsync($"oci-archive:{b.ArchivePath}", b.Service.Name, b.Service.HealthPath, cancellation)));
+                results.Add((b.Service, await test.RunAsync(b.Image, b.Service.Name, b.Service.HealthPath, cancellation)));
             var failed = results.Where(r => !r.Result.Passed).ToList();
             if (failed.Count > 0)
                 throw new InvalidOperationException($"Smoke test failed for {string.Join("; ", failed.Select(f => $"{f.Service.Name}: {f.Result.Failure}"))}. Nothing was pushed.");
@@ -98,7 +111,7 @@ public sealed class ImageBuild(ImageTools tools)
         {
             var repository = registry.Repository(RepoPath(b.Service));
             var tagged = $"docker://{repository}:{request.Source.Tag}";
-            await skopeo.CopyAsync($"oci-archive:{b.ArchivePath}", tagged, !registry.PlainHttp, registry.AuthFile, cancellation);
+            await skopeo.CopyAsync(b.Image, tagged, !registry.PlainHttp, registry.AuthFile, cancellation);
             var (digest, size) = await ReadManifestAsync(skopeo, tagged, registry, cancellation);
             images.Add(new ImageEntry(b.Service.Name, repository, request.Source.Tag, new Digest(digest), size,
                 b.Builder == "dotnet" && baseImage is not null ? new Digest(baseImage.Digest) : null,

@@ -16,8 +16,10 @@ public sealed class ImageTools(Toolchain toolchain, AbsolutePath workDirectory, 
         return new(await toolchain.ResolveAsync(ToolPins.Podman, cancellation), PodmanStorage.Under(workDirectory / "podman"));
     }
 
-    public async Task<BaseImageTools> BaseAsync(CancellationToken cancellation) =>
-        new(AptGet.Resolve(aptGetPath), DpkgDeb.Resolve(dpkgDebPath), new Umoci(await toolchain.ResolveAsync(ToolPins.Umoci, cancellation)), await SkopeoAsync(cancellation));
+    public async Task<BaseImageTools> BaseAsync(CancellationToken cancellation) => new(DpkgDeb.Resolve(dpkgDebPath), await SkopeoAsync(cancellation));
+
+    /// <summary>apt-get, only for LockBasePackages (with the project's own apt configuration); builds download by the lock's URLs.</summary>
+    public AptGet Apt() => AptGet.Resolve(aptGetPath);
 
     public Task<ContainerPublish> DotNetAsync() => Task.FromResult(new ContainerPublish(DotNet.Resolve()));
 

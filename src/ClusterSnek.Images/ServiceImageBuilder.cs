@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ClusterSnek.Images.Reproducible;
 using ClusterSnek.Pipeline;
 using ClusterSnek.Stack;
 using ClusterSnek.Tools;
@@ -6,12 +7,13 @@ using Serilog;
 
 namespace ClusterSnek.Images;
 
-/// <summary>One service's image, built into a local OCI archive (nothing pushed yet).</summary>
-public sealed record BuiltImage(ServiceSpec Service, string ArchivePath, string Builder, long BuildMs);
+/// <summary>One service's image, built locally (nothing pushed yet): <see cref="Image"/> is its skopeo/podman transport reference.</summary>
+public sealed record BuiltImage(ServiceSpec Service, string Image, string Builder, long BuildMs);
 
 /// <summary>
-/// Builds a service's image into artifacts/images/&lt;service&gt;/image.tar: <c>dotnet publish -t:PublishContainer</c> on the
-/// base image, or <c>buildah bud</c> when the service folder has a Dockerfile.
+/// Builds a service's image: <c>dotnet publish -t:PublishContainer</c> on the base image (deterministic compiler settings), made
+/// reproducible by <see cref="ServiceImageNormalizer"/> into artifacts/images/&lt;service&gt;/oci; or <c>buildah bud --timestamp</c>
+/// into artifacts/images/&lt;service&gt;/image.tar when the service folder has a Dockerfile.
 /// </summary>
 public sealed class ServiceImageBuilder(AbsolutePath root, AbsolutePath workDirectory, Func<Task<ContainerPublish>> dotnet, Func<Task<Buildah>> buildah,
     IReadOnlyDictionary<string, string?> publishEnvironment)
@@ -30,18 +32,21 @@ public sealed class ServiceImageBuilder(AbsolutePath root, AbsolutePath workDire
         {
             var tool = await buildah();
             var local = $"localhost/clustersnek-build/{service.Name}:{source.Tag}";
-            await tool.BudAsync(folder, folder / "Dockerfile", local, source.Labels(service.Name), cancellation);
+            await tool.BudAsync(folder, folder / "Dockerfile", local, source.Labels(service.Name), source.Created, cancellation);
             try { await tool.PushAsync(local, $"oci-archive:{archive}:{source.Tag}", tlsVerify: !registry.PlainHttp, cancellation); }
             finally { await tool.RemoveImageAsync(local, cancellation); }
-            return Done("buildah");
+            return Done("buildah", $"oci-archive:{archive}");
         }
 
         var project = Directory.GetFiles(folder, "*.csproj").SingleOrDefault()
             ?? throw new InvalidOperationException($"{StackManifest.FileName}: service '{service.Name}' folder {service.Project} has neither a Dockerfile nor exactly one .csproj.");
         if (baseImage is null) throw new InvalidOperationException($"Service '{service.Name}' needs the base image, which was not built.");
         var publish = await dotnet();
-        await publish.PublishAsync(new ContainerPublishSettings(project, baseImage.Reference, repositoryPath, source.Tag, archive, dir / "publish")
+        var publishDirectory = dir / "publish";
+        if (Directory.Exists(publishDirectory)) Directory.Delete(publishDirectory, recursive: true);
+        await publish.PublishAsync(new ContainerPublishSettings(project, baseImage.Reference, repositoryPath, source.Tag, archive, publishDirectory)
         {
+            SourceRoot = root,
             User = BaseImageBuilder.NonRootUid.ToString(),
             SourceRevision = source.Revision,
             RepositoryUrl = source.Source,
@@ -49,13 +54,18 @@ public sealed class ServiceImageBuilder(AbsolutePath root, AbsolutePath workDire
             Environment = publishEnvironment,
         }, cancellation);
         if (!File.Exists(archive)) throw new InvalidOperationException($"dotnet publish for '{service.Name}' succeeded but wrote no image archive at {archive}.");
-        return Done("dotnet");
+        var manifest = await ServiceImageNormalizer.NormalizeAsync(archive, publishDirectory, baseImage.Layers, registry.Host, source.Created, source.Tag,
+            dir / "oci", cancellation);
+        // Re-packed as an OCI archive (podman names an oci: folder after its path, which may hold capitals); the blobs inside are the layout's.
+        File.Delete(archive);
+        await System.Formats.Tar.TarFile.CreateFromDirectoryAsync(dir / "oci", archive, includeBaseDirectory: false, cancellation);
+        Log.Information("{Service}: reproducible image {Digest} (SOURCE_DATE_EPOCH {Epoch})", service.Name, manifest.Digest, source.Created.ToUnixTimeSeconds());
+        return Done("dotnet", $"oci-archive:{archive}");
 
-        BuiltImage Done(string builder)
+        BuiltImage Done(string builder, string image)
         {
-            Log.Information("Built {Service} with {Builder} in {Seconds:0.0} s ({Size:0.0} MB archive)", service.Name, builder, clock.Elapsed.TotalSeconds,
-                new FileInfo(archive).Length / 1e6);
-            return new BuiltImage(service, archive, builder, clock.ElapsedMilliseconds);
+            Log.Information("Built {Service} with {Builder} in {Seconds:0.0} s", service.Name, builder, clock.Elapsed.TotalSeconds);
+            return new BuiltImage(service, image, builder, clock.ElapsedMilliseconds);
         }
     }
 }

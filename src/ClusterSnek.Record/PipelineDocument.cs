@@ -27,13 +27,14 @@ public sealed record PipelineDocument(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public RollbackRecord? Rollback { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public TestRecord? Tests { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public AuditRecord? Audit { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ReproducibilityRecord? Reproducibility { get; init; }
 
     /// <summary>The value of a section (null when the run has none).</summary>
     public object? Get(ISection section) => section.Name switch
     {
         "images" => Images, "scan" => Scan, "sbom" => Sbom, "signing" => Signing, "signatureVerification" => SignatureVerification,
         "charts" => Charts, "policies" => Policies, "deployment" => Deployment, "verification" => Verification,
-        "rollback" => Rollback, "tests" => Tests, "audit" => Audit,
+        "rollback" => Rollback, "tests" => Tests, "audit" => Audit, "reproducibility" => Reproducibility,
         _ => throw new ArgumentException($"{section.Name} is not a section of pipeline.json", nameof(section)),
     };
 
@@ -52,6 +53,7 @@ public sealed record PipelineDocument(
         "rollback" => this with { Rollback = (RollbackRecord?)value },
         "tests" => this with { Tests = (TestRecord?)value },
         "audit" => this with { Audit = (AuditRecord?)value },
+        "reproducibility" => this with { Reproducibility = (ReproducibilityRecord?)value },
         _ => throw new ArgumentException($"{section.Name} is not a section of pipeline.json", nameof(section)),
     };
 

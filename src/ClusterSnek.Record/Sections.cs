@@ -15,9 +15,10 @@ public static class Sections
     public static readonly Section<RollbackRecord> Rollback = new("rollback", "Rollback");
     public static readonly Section<TestRecord> Tests = new("tests", "Test");
     public static readonly Section<AuditRecord> Audit = new("audit", "VerifyAudit");
+    public static readonly Section<ReproducibilityRecord> Reproducibility = new("reproducibility", "CheckReproducible");
 
     public static IReadOnlyList<ISection> All { get; } =
-        [Images, Scan, Sbom, Signing, SignatureVerification, Charts, Policies, Deployment, Verification, Rollback, Tests, Audit];
+        [Images, Scan, Sbom, Signing, SignatureVerification, Charts, Policies, Deployment, Verification, Rollback, Tests, Audit, Reproducibility];
 
     public static ISection? Named(string name) => All.FirstOrDefault(s => s.Name == name);
 }

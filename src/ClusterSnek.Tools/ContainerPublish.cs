@@ -11,6 +11,8 @@ public sealed record ContainerPublishSettings(string Project, string BaseImage, 
     /// <summary>Registries (host:port) the SDK may reach over plain HTTP, e.g. the embedded one for the base image.</summary>
     public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+    /// <summary>The checkout's root, mapped to /_/ in compiler output (PathMap), so the folder a build ran in leaves no trace.</summary>
+    public string? SourceRoot { get; init; }
 }
 
 /// <summary>Builds a .NET project into an OCI image archive with the SDK's container support (no Docker daemon).</summary>
@@ -25,6 +27,9 @@ public sealed class ContainerPublish(ResolvedTool dotnet) : ToolWrapper(dotnet)
             $"-p:ContainerImageTag={s.Tag}", $"-p:ContainerArchiveOutputPath={s.ArchiveOutputPath}",
         };
         if (s.User is not null) args.Add($"-p:ContainerUser={s.User}");
+        // Same source → same bytes: deterministic compiler output, CI-style paths (/_/ instead of the checkout folder).
+        args.AddRange(["-p:Deterministic=true", "-p:ContinuousIntegrationBuild=true"]);
+        if (s.SourceRoot is not null) args.Add($"-p:PathMap={s.SourceRoot.TrimEnd('/')}/=/_/");
         if (s.SourceRevision is not null) args.Add($"-p:SourceRevisionId={s.SourceRevision}");
         // PublishRepositoryUrl makes the SDK write the source/revision labels itself; without it the base image's labels show through.
         if (s.RepositoryUrl is not null) args.AddRange([$"-p:PrivateRepositoryUrl={s.RepositoryUrl}", $"-p:RepositoryUrl={s.RepositoryUrl}", "-p:PublishRepositoryUrl=true"]);

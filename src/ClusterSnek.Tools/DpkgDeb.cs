@@ -14,6 +14,10 @@ public sealed class DpkgDeb(ResolvedTool tool) : ToolWrapper(tool)
     public Task<ToolResult> ExtractAsync(string deb, string directory, CancellationToken cancellation = default) =>
         RunAsync(["-x", deb, directory], null, cancellation);
 
+    /// <summary>The package's file system as an uncompressed tar (<c>dpkg-deb --fsys-tarfile</c>), whatever compression the .deb uses.</summary>
+    public Task<ToolResult> FsysTarfileAsync(string deb, string tarFile, CancellationToken cancellation = default) =>
+        RunToFileAsync(["--fsys-tarfile", deb], tarFile, cancellation);
+
     /// <summary>The control file (Package, Version, Architecture, ...), as dpkg would store it.</summary>
     public async Task<string> ControlAsync(string deb, CancellationToken cancellation = default) =>
         (await RunAsync(["-f", deb], null, cancellation)).StandardOutput;

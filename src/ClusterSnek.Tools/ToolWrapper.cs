@@ -103,6 +103,23 @@ public abstract class ToolWrapper(ResolvedTool tool)
         return result;
     }
 
+    /// <summary>Runs the tool with its standard output written to <paramref name="outputFile"/> as bytes (binary output, e.g. a tar stream).</summary>
+    protected async Task<ToolResult> RunToFileAsync(IReadOnlyList<string> arguments, string outputFile, CancellationToken cancellation)
+    {
+        Log.Information("→ {Tool} {Arguments} > {File}", Tool.Name, Redactor.Redact(string.Join(' ', arguments.Select(Quote))), Path.GetFileName(outputFile));
+        var clock = Stopwatch.StartNew();
+        var stderr = new System.Text.StringBuilder();
+        CommandResult raw;
+        await using (var output = File.Create(outputFile))
+            raw = await Cli.Wrap(Tool.Path).WithArguments(arguments).WithValidation(CommandResultValidation.None)
+                .WithStandardOutputPipe(PipeTarget.ToStream(output)).WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
+                .ExecuteAsync(cancellation);
+        var result = new ToolResult(Tool.Name, arguments, raw.ExitCode, "", stderr.ToString(), clock.Elapsed);
+        if (!result.Succeeded)
+            throw new ToolFailedException(result, Redactor.Redact($"{Tool.Name} {arguments.FirstOrDefault()} failed (exit {result.ExitCode}): {result.LastErrorLine}"));
+        return result;
+    }
+
     static string Quote(string a) => a.Length == 0 || a.Any(char.IsWhiteSpace) ? $"'{a}'" : a;
 
     static string FormatDuration(TimeSpan d) => d.TotalSeconds < 1 ? $"{d.TotalMilliseconds:0} ms" : $"{d.TotalSeconds:0.0} s";

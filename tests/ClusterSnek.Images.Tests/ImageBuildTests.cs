@@ -21,11 +21,11 @@ public sealed class ImageBuildTests(RegistryFixture fixture)
     static ServiceSpec Service(string name, string project, int port = 18080) => new(name, project, port, "/healthz", "/readyz", []);
 
     [Fact]
-    public async Task The_base_image_is_built_offline_as_uid_65532_with_package_records_and_reused_when_unchanged()
+    public async Task The_base_image_is_built_from_the_lock_as_uid_65532_with_package_records_and_reused_when_unchanged()
     {
         var tools = await fixture.Tools.BaseAsync(Ct);
         var builder = new BaseImageBuilder(tools, (fixture.Directory / "base").CreateDirectory());
-        var packages = BaseImageBuilder.ReadPackageList(Repo.Root / "src/ClusterSnek.Images/BaseImage/packages.txt");
+        var packages = new ImageBuildRequest(Repo.Root, ManifestReader.Load(Repo.Root / StackManifest.FileName), fixture.Endpoint, Source, false).ReadBaseLock();
 
         var first = await builder.EnsureAsync(packages, fixture.Endpoint, "base/dotnet-deps", Source, Ct);
         var second = await builder.EnsureAsync(packages, fixture.Endpoint, "base/dotnet-deps", Source, Ct);
@@ -35,7 +35,11 @@ public sealed class ImageBuildTests(RegistryFixture fixture)
         Assert.Equal(first.Digest, second.Digest);
         var config = await ReadConfigAsync($"base/dotnet-deps", first.Digest);
         Assert.Equal("65532:65532", config.GetProperty("config").GetProperty("User").GetString());
-        Assert.Equal(Source.Revision, config.GetProperty("config").GetProperty("Labels").GetProperty("org.opencontainers.image.revision").GetString());
+        // The base depends on packages.lock, not on the commit: no revision label, the lock's key instead, times at 1970.
+        var labels = config.GetProperty("config").GetProperty("Labels");
+        Assert.False(labels.TryGetProperty("org.opencontainers.image.revision", out _));
+        Assert.Equal(64, labels.GetProperty("org.clustersnek.packages-lock").GetString()!.Length);
+        Assert.Equal("1970-01-01T00:00:00Z", config.GetProperty("created").GetString());
         var files = await LayerFilesAsync("base/dotnet-deps", first.Digest);
         Assert.Contains("var/lib/dpkg/status.d/libc6", files);
         Assert.Contains("etc/ssl/certs/ca-certificates.crt", files);
@@ -146,13 +150,13 @@ public sealed class ImageBuildTests(RegistryFixture fixture)
     [Fact]
     public async Task A_missing_Debian_tool_fails_before_anything_is_built_or_pushed()
     {
-        var tools = new ImageTools(fixture.Toolchain, fixture.Directory, aptGetPath: "/nonexistent/apt-get");
+        var tools = new ImageTools(fixture.Toolchain, fixture.Directory, dpkgDebPath: "/nonexistent/dpkg-deb");
         var request = new ImageBuildRequest(Repo.Root, Manifest(Service("backend", "src/services/backend")), fixture.Endpoint, Source, Smoke: false)
         { WorkDirectory = fixture.Directory / "work-missing-tool" };
 
         var e = await Assert.ThrowsAsync<ToolUnavailableException>(() => new ImageBuild(tools).RunAsync(request, Ct));
 
-        Assert.StartsWith("apt-get not found at /nonexistent/apt-get", e.Message);
+        Assert.StartsWith("dpkg-deb not found at /nonexistent/dpkg-deb", e.Message);
         Assert.False(Directory.Exists(fixture.Directory / "work-missing-tool" / "backend"));
         Assert.DoesNotContain("clustersnek/backend", await fixture.CatalogAsync());
     }

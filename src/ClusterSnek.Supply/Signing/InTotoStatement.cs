@@ -62,6 +62,9 @@ public sealed record ProvenanceFacts(
     DateTimeOffset StartedOn,
     DateTimeOffset FinishedOn)
 {
+    /// <summary>What CheckReproducible found (this run or an earlier one); counts only for the commit the image was built from.</summary>
+    public ReproducibilityRecord? Reproducibility { get; init; }
+
     public const string BuildType = "https://github.com/clustersnek/clustersnek/build/v1";
 
     /// <summary>
@@ -83,8 +86,31 @@ public sealed record ProvenanceFacts(
             run?.StartedAt ?? DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
     }
 
+    /// <summary>
+    /// Whether this image was checked reproducible: CheckReproducible built <see cref="Commit"/> twice in two folders and both builds
+    /// gave <paramref name="subject"/>'s digest. Anything else (no check, another commit, a digest the check did not produce) says
+    /// checked: false with the reason.
+    /// </summary>
+    JsonObject ReproducibilityOf(Digest? subject)
+    {
+        var r = Reproducibility;
+        string? reason = r is null ? "CheckReproducible did not run for this build"
+            : r.Commit != Commit ? $"CheckReproducible ran for commit {r.Commit}, not {Commit}"
+            : subject is not null && !r.Images.Any(i => i.First == subject || i.Second == subject) ? "CheckReproducible built other digests (the tree or inputs differed)"
+            : null;
+        if (reason is not null) return new JsonObject { ["checked"] = false, ["reason"] = reason };
+        var image = subject is null ? null : r!.Images.First(i => i.First == subject || i.Second == subject);
+        return new JsonObject
+        {
+            ["checked"] = true,
+            ["reproducible"] = image?.Identical ?? r!.Reproducible,
+            ["method"] = "two clean clones of the commit in two folders, built with SOURCE_DATE_EPOCH = commit time; digests compared",
+            ["sourceDateEpoch"] = r!.SourceDateEpoch,
+        };
+    }
+
     /// <summary>The predicate (slsa.dev/provenance/v1): buildDefinition with parameters (already redacted by the caller), runDetails with builder and times.</summary>
-    public JsonNode ToPredicate()
+    public JsonNode ToPredicate(Digest? subject = null)
     {
         var dependencies = new JsonArray();
         if (Commit is not null)
@@ -103,7 +129,11 @@ public sealed record ProvenanceFacts(
                     ["target"] = Target,
                     ["parameters"] = JsonSerializer.SerializeToNode(Parameters),
                 },
-                ["internalParameters"] = new JsonObject { ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
+                ["internalParameters"] = new JsonObject
+                {
+                    ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+                    ["reproducibility"] = ReproducibilityOf(subject),
+                },
                 ["resolvedDependencies"] = dependencies,
             },
             ["runDetails"] = new JsonObject

@@ -41,7 +41,7 @@ public sealed class SignStage(RegistryClient registry, SigningIdentity identity,
             }
             // The provenance names the commit the image was built from, which a cached build keeps, not the commit Sign runs at.
             var facts = entry.Revision is { Length: > 0 } revision ? provenance with { Commit = revision } : provenance;
-            var predicate = JsonNode.Parse(Redactor.Redact(facts.ToPredicate().ToJsonString()))!;
+            var predicate = JsonNode.Parse(Redactor.Redact(facts.ToPredicate(digest).ToJsonString()))!;
             var statements = new[]
             {
                 InTotoStatement.For(image, digest, InTotoStatement.CycloneDxPredicate, sbom),

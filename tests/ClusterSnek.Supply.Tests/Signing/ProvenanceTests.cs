@@ -31,6 +31,32 @@ public sealed class ProvenanceTests
         Assert.Equal(ProvenanceFacts.BuildType, p["buildDefinition"]!["buildType"]!.GetValue<string>());
     }
 
+    static readonly Digest Checked = new("sha256:" + new string('a', 64));
+
+    static ReproducibilityRecord Check(string commit, bool identical) => new(commit, 1_796_000_000, ["/tmp/a", "/tmp/b/c"], identical,
+        [new ReproducedImage("backend", Checked, identical ? Checked : new Digest("sha256:" + new string('b', 64)), identical, [])], 1000);
+
+    [Fact]
+    public void The_provenance_says_an_image_was_checked_reproducible_only_for_its_commit_and_digest()
+    {
+        var facts = ProvenanceFacts.FromRun(null, "Sign", GitHub);
+        string? Field(ProvenanceFacts f, Digest d, string name) =>
+            f.ToPredicate(d)["buildDefinition"]!["internalParameters"]!["reproducibility"]![name]?.ToJsonString();
+
+        Assert.Equal("false", Field(facts, Checked, "checked"));
+        Assert.Equal("\"CheckReproducible did not run for this build\"", Field(facts, Checked, "reason"));
+
+        var same = facts with { Reproducibility = Check(facts.Commit!, identical: true) };
+        Assert.Equal(("true", "true", "1796000000"), (Field(same, Checked, "checked"), Field(same, Checked, "reproducible"), Field(same, Checked, "sourceDateEpoch")));
+        Assert.Equal("false", Field(same, new Digest("sha256:" + new string('c', 64)), "checked"));
+
+        var differed = facts with { Reproducibility = Check(facts.Commit!, identical: false) };
+        Assert.Equal(("true", "false"), (Field(differed, Checked, "checked"), Field(differed, Checked, "reproducible")));
+
+        var otherCommit = facts with { Reproducibility = Check("1111111111111111111111111111111111111111", identical: true) };
+        Assert.StartsWith("\"CheckReproducible ran for commit 1111", Field(otherCommit, Checked, "reason"));
+    }
+
     [Fact]
     public void Docker_config_credentials_are_read_from_the_auths_map()
     {
