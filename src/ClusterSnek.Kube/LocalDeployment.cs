@@ -79,7 +79,9 @@ public sealed class LocalDeployment(Podman podman, string artifactsDirectory, Lo
             return Record(outcome.Revision, outcome.Changed, clock.Elapsed, null, [], null) with { Rollout = Rollout(outcome) };
         }
 
-        var diagnosis = Diagnosis.Of(DeployFailure.Observe(outcome.Failure, images, local));
+        // New pods that did not get ready were observed before they were removed: the analyzers read them; a refused kube play
+        // (a pull error, a missing secret) is podman's message.
+        var diagnosis = Diagnosis.Of(Runtime.FailedStart is { } failedStart ? failedStart with { Images = images } : DeployFailure.Observe(outcome.Failure, images, local));
         // The new pods never took traffic: the revision that served before the deploy serves still; nothing to roll back.
         var kept = outcome.Serving is { } serving ? Runtime.History.Read(serving) : null;
         var record = Record(outcome.Revision, true, clock.Elapsed, outcome.Failure, diagnosis,

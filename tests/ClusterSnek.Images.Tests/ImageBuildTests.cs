@@ -136,7 +136,7 @@ public sealed class ImageBuildTests(RegistryFixture fixture)
     public async Task A_smoke_test_passes_while_another_process_listens_on_the_services_own_port()
     {
         // What a running release of this checkout (or another program) does to the service's port during the next build.
-        var service = new ServiceSpec("port-held", "src/services/mcp-server", 18094, "/healthz", "/readyz", []);
+        var service = new ServiceSpec("port-held", "src/services/mcp-server", LoopbackPort.Free(), "/healthz", "/readyz", []);
         using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, service.Port);
         holder.Start();
         var request = new ImageBuildRequest(Repo.Root, Manifest(service), fixture.Endpoint, Source, Smoke: true)

@@ -38,7 +38,7 @@ public static class CauseCodes
 /// <summary>The service a runtime message is about, from the pod it names (kube play: "bringing up pod backend-pod-0").</summary>
 static partial class PodIn
 {
-    [GeneratedRegex(@"\bpod[: ]+""?([a-z0-9][a-z0-9.-]*?)(?:-pod-\d+)?(?:-[a-z0-9]{8,10}-[a-z0-9]{5})?""?(?:[:\s,]|$)")]
+    [GeneratedRegex(@"\bpod[: ]+""?([a-z0-9][a-z0-9.-]*?)(?:-s\d+)?(?:-pod-\d+)?(?:-[a-z0-9]{8,10}-[a-z0-9]{5})?""?(?:[:\s,]|$)")]
     private static partial Regex Pod();
 
     public static string? ServiceOf(ReleaseObservation o, string message) =>
