@@ -192,6 +192,11 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
 
         var deadline = Stopwatch.StartNew();
         var waiting = "";
+        // A failure that does not change ends the wait early (--timeout bounds slow starts only): the same non-2xx answer
+        // other than 503 (which a service gives while its own dependency is still starting), a process listening on another
+        // port than its ready path's, or a crash loop, seen SteadyFailure.DefaultLooks times in a row.
+        var steady = new SteadyFailure(SteadyFailure.DefaultLooks);
+        var endpoints = starting.Select(p => new ServiceEndpoint(p.Assignment.Service, p.Assignment.SlotPort ?? 0, p.Assignment.ReadyPath ?? "/readyz")).ToList();
         while (deadline.Elapsed < ReadyTimeout)
         {
             var live = await ObserveAsync(workloads, cancellation);
@@ -202,17 +207,24 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
                     (await LogTailAsync(broken, 1, cancellation) is { Length: > 0 } tail ? $", last log line: {tail.Split('\n')[^1]}" : "");
             }
             waiting = "";
+            var answers = new List<ProbeAnswer>();
             foreach (var p in starting)
             {
                 var mine = live.Where(c => c.Pod.StartsWith(p.Assignment.Running, StringComparison.Ordinal)).ToList();
-                if (mine.Count == 0 || mine.Any(c => c.State != "running")) { waiting = $"{p.Assignment.Service}: not running"; break; }
-                if (p.Assignment is { ReadyPath: { } path, SlotPort: { } port } && !await AnswersAsync(port, path, cancellation))
+                if (mine.Count == 0 || mine.Any(c => c.State != "running")) { waiting = waiting.Length > 0 ? waiting : $"{p.Assignment.Service}: not running"; continue; }
+                if (p.Assignment is { ReadyPath: { } path, SlotPort: { } port } && await AnswerAsync(p.Assignment.Service, port, path, cancellation) is { Ok: false } answer)
                 {
-                    waiting = $"{p.Assignment.Service}: 127.0.0.1:{port}{path} does not answer 2xx";
-                    break;
+                    if (answer.Status != 503) answers.Add(answer);
+                    waiting = waiting.Length > 0 ? waiting : $"{p.Assignment.Service}: 127.0.0.1:{port}{path} does not answer 2xx";
                 }
             }
             if (waiting.Length == 0) return null;
+            var listening = live.Where(c => c is { State: "running", Pid: not null }).ToDictionary(c => c.Container, c => ListeningPorts.Of(c.Pid!.Value), StringComparer.Ordinal);
+            if (steady.Observe(live, answers, endpoints, listening))
+            {
+                FailedStart = await ObserveFailedStartAsync(workloads, starting, cancellation) with { SteadyFailure = steady.Evidence };
+                return $"not ready after {deadline.Elapsed.TotalSeconds:0.0} s, failing steadily: {steady.Evidence}";
+            }
             await Task.Delay(250, cancellation);
         }
         FailedStart = await ObserveFailedStartAsync(workloads, starting, cancellation);
@@ -257,17 +269,6 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
         }
         catch (HttpRequestException e) { return new ProbeAnswer(service, port, path, null, null, e.Message); }
         catch (TaskCanceledException) when (!cancellation.IsCancellationRequested) { return new ProbeAnswer(service, port, path, null, null, "timed out"); }
-    }
-
-    static async Task<bool> AnswersAsync(int port, string path, CancellationToken cancellation)
-    {
-        try
-        {
-            using var answer = await Probe.GetAsync(new Uri($"http://127.0.0.1:{port}{path}"), cancellation);
-            return answer.IsSuccessStatusCode;
-        }
-        catch (HttpRequestException) { return false; }
-        catch (TaskCanceledException) when (!cancellation.IsCancellationRequested) { return false; }
     }
 
     /// <summary>Removes the pods of these slots by exact name (kube down cannot: a slot's file may hold other workloads).</summary>
