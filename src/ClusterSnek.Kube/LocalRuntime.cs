@@ -36,7 +36,7 @@ public sealed class RolloutInterruptedException(ReleaseRevision revision, int? s
 /// (<see cref="LocalSlots"/>). Until the switch the previous revision serves, so an interrupted or failed rollout leaves it
 /// serving; after the switch the new one does. Pods are removed by exact name only.
 /// </summary>
-public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tlsVerify = false)
+public sealed partial class LocalRuntime(Podman podman, ReleaseHistory history, bool tlsVerify = false)
 {
     static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
 
@@ -229,46 +229,6 @@ public sealed class LocalRuntime(Podman podman, ReleaseHistory history, bool tls
         }
         FailedStart = await ObserveFailedStartAsync(workloads, starting, cancellation);
         return $"not ready within {ReadyTimeout.TotalSeconds:0} s: {waiting}";
-    }
-
-    /// <summary>
-    /// What the analyzers see of new pods that did not get ready, taken before they are removed: their containers (with the
-    /// exit code of a restarted one), log tails, the ports their processes listen on and the answers of their ready paths on
-    /// their slot ports. Null when the last rollout did not fail that way.
-    /// </summary>
-    public ReleaseObservation? FailedStart { get; private set; }
-
-    async Task<ReleaseObservation> ObserveFailedStartAsync(IReadOnlyList<Workload> workloads, IReadOnlyList<SlotPlan> starting, CancellationToken cancellation)
-    {
-        var live = await ObserveAsync(workloads, cancellation);
-        var observed = new List<LiveContainer>();
-        var logs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var c in live)
-        {
-            observed.Add(c is { ExitCode: null, RestartCount: > 0 } && await LastExitCodeAsync(c, cancellation) is { } code ? c with { ExitCode = code } : c);
-            // A .NET crash prints a long stack after the line that names the cause: read enough to reach it.
-            logs[c.Container] = await LogTailAsync(c, 300, cancellation);
-        }
-        var answers = new List<ProbeAnswer>();
-        foreach (var a in starting.Select(p => p.Assignment))
-            if (a is { ReadyPath: { } path, SlotPort: { } port }) answers.Add(await AnswerAsync(a.Service, port, path, cancellation));
-        return new ReleaseObservation
-        {
-            Containers = observed, Logs = logs, Answers = answers,
-            Endpoints = starting.Select(p => new ServiceEndpoint(p.Assignment.Service, p.Assignment.SlotPort ?? 0, p.Assignment.ReadyPath ?? "/readyz")).ToList(),
-            Listening = live.Where(c => c is { State: "running", Pid: not null }).ToDictionary(c => c.Container, c => ListeningPorts.Of(c.Pid!.Value), StringComparer.Ordinal),
-        };
-    }
-
-    static async Task<ProbeAnswer> AnswerAsync(string service, int port, string path, CancellationToken cancellation)
-    {
-        try
-        {
-            using var answer = await Probe.GetAsync(new Uri($"http://127.0.0.1:{port}{path}"), cancellation);
-            return new ProbeAnswer(service, port, path, (int)answer.StatusCode, (await answer.Content.ReadAsStringAsync(cancellation)).Trim(), null);
-        }
-        catch (HttpRequestException e) { return new ProbeAnswer(service, port, path, null, null, e.Message); }
-        catch (TaskCanceledException) when (!cancellation.IsCancellationRequested) { return new ProbeAnswer(service, port, path, null, null, "timed out"); }
     }
 
     /// <summary>Removes the pods of these slots by exact name (kube down cannot: a slot's file may hold other workloads).</summary>
