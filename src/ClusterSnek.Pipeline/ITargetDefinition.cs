@@ -49,6 +49,12 @@ public interface ITargetDefinition
     /// </summary>
     ITargetDefinition Reads(params ClusterSnek.Record.ISection[] sections);
 
+    /// <summary>
+    /// A check of a replayed (cached) result against the world before anything downstream uses it, e.g. "the recorded digest is
+    /// still what the tag points at": a non-null answer is the reason the replay is refused; the target then runs.
+    /// </summary>
+    ITargetDefinition ChecksReplay(Func<CancellationToken, Task<string?>> check);
+
     ITargetDefinition Executes(Action action);
     ITargetDefinition Executes(Func<Task> action);
     ITargetDefinition Executes(Func<CancellationToken, Task> action);

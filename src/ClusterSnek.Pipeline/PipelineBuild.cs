@@ -14,6 +14,10 @@ public abstract class PipelineBuild
     [Parameter("Run every target even when its inputs did not change")]
     public bool NoCache { get; set; }
 
+    [Parameter("Key that seals the cache entries in .nuke/cache (HMAC); default: ~/.clustersnek/cache-key, made on first use. On CI pass it from a secret")]
+    [Secret]
+    public string? CacheKey { get; set; }
+
     [Parameter("Skip these targets; with no value, skip every target that was not named")]
     public string[]? Skip { get; set; }
 

@@ -37,6 +37,7 @@ internal sealed class TargetDefinition : ITargetDefinition
     public List<Func<IEnumerable<string>>> OutputPaths { get; } = [];
     public List<Func<CancellationToken, Task>> Actions { get; } = [];
     public List<ISection> ReadSections { get; } = [];
+    public List<Func<CancellationToken, Task<string?>>> ReplayChecks { get; } = [];
 
     public ITargetDefinition Description(string text) { DescriptionText = text; return this; }
     public ITargetDefinition DependsOn(params Target[] targets) { Dependencies.AddRange(targets); return this; }
@@ -68,6 +69,7 @@ internal sealed class TargetDefinition : ITargetDefinition
     public ITargetDefinition Outputs(Func<IEnumerable<string>> paths) { OutputPaths.Add(paths); return this; }
 
     public ITargetDefinition Reads(params ISection[] sections) { ReadSections.AddRange(sections); return this; }
+    public ITargetDefinition ChecksReplay(Func<CancellationToken, Task<string?>> check) { ReplayChecks.Add(check); return this; }
 
     public ITargetDefinition Executes(Action action)
     { Actions.Add(_ => { action(); return Task.CompletedTask; }); return this; }

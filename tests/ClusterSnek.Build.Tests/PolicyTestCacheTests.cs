@@ -22,7 +22,7 @@ public sealed class PolicyTestCacheTests : IDisposable
         var target = (Target)typeof(global::Build).GetProperty("PolicyTest", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(build)!;
         var definition = new TargetDefinition();
         target(definition);
-        var key = new TargetCache(Root, new AbsolutePath(scratch) / "cache").ComputeKey("PolicyTest", definition, out var files);
+        var key = new TargetCache(Root, new AbsolutePath(scratch) / "cache", null).ComputeKey("PolicyTest", definition, out var files);
         return (key, files.Keys);
     }
 

@@ -96,9 +96,14 @@ internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCa
                 if (cache.TryHit(node.Name, node.Definition, key) is { } recorded)
                 {
                     record.Restore(node.Name, recorded);
-                    status = TargetStatus.Cached;
-                    reason = "inputs unchanged";
-                    return;
+                    if (await RefusedReplayAsync(node, cancellation) is not { } refused)
+                    {
+                        status = TargetStatus.Cached;
+                        reason = "inputs unchanged";
+                        return;
+                    }
+                    record.Unrestore(node.Name);
+                    Log.Warning("cached {Target} refused: {Reason}: running {Target}", node.Name, refused, node.Name);
                 }
             }
             foreach (var action in node.Definition.Actions)
@@ -141,6 +146,17 @@ internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCa
             lock (gate) if (status == TargetStatus.Failed && !node.Definition.Proceed) stopping = true;
             Finish(node, status, clock.Elapsed, reason, started);
         }
+    }
+
+    /// <summary>The first replay check that refuses the restored result (a check that throws refuses it with its message).</summary>
+    static async Task<string?> RefusedReplayAsync(TargetNode node, CancellationToken cancellation)
+    {
+        foreach (var check in node.Definition.ReplayChecks)
+        {
+            try { if (await check(cancellation) is { } reason) return Redactor.Redact(reason); }
+            catch (Exception e) when (e is not OperationCanceledException) { return Redactor.Redact("the replay could not be checked: " + FirstLine(e)); }
+        }
+        return null;
     }
 
     static string FirstLine(Exception e)

@@ -148,6 +148,13 @@ public sealed class RunRecord
         }
     }
 
+    /// <summary>Takes back what <see cref="Restore"/> replayed for a target (its replay was refused): those sections are empty until it runs.</summary>
+    internal void Unrestore(string target)
+    {
+        if (!contributions.TryRemove(target, out var owned)) return;
+        lock (owned) lock (gate) foreach (var name in owned.Keys) sections.Remove(name);
+    }
+
     /// <summary>
     /// Takes the sections of the last run's record as carried values (keeping where they first came from). A record of another
     /// schema version, or a section of another shape, is not carried; one line says so.
