@@ -59,14 +59,44 @@ partial class Build
         .Requires(new ServiceFolders(RootDirectory, () => Manifest))
         .Inputs("src/services/**", "src/ClusterSnek.Images/**/*.cs", "src/ClusterSnek.Images/BaseImage/packages.*", "src/ClusterSnek.Tools/ContainerPublish.cs", "clustersnek.yaml")
         .Inputs(() => [RegistryAddress, SkipSmoke.ToString()])
+        // A replayed record is a claim about the registry: each recorded tag must still point at the recorded digest, and that
+        // image must say it is the service, built from the recorded commit, before Scan, Sign or Deploy use it.
+        .ChecksReplay(async ct => Run.Get(Sections.Images) is { Count: > 0 } replayed
+            ? await ImagePromotionFor(await EnsureRegistryAsync(ct), client => client.CheckAllAsync(replayed, ct))
+            : "no images recorded")
         .Executes(async ct =>
         {
             var images = await new ImageBuild(ImageTools).RunAsync(new ImageBuildRequest(RootDirectory, Manifest, await EnsureRegistryAsync(ct),
                 ImageSource.FromRun(RootDirectory, Run.Commit), Smoke: !SkipSmoke) { PublishEnvironment = PublishEnvironment() }, ct);
             Run.Set(Sections.Images, images);
-            foreach (var image in images) Audit(AuditAction.ImagePush, image.Tagged, image.Digest.Value);
-            Serilog.Log.Information("{Count} images pushed to {Registry}, tag {Tag}", images.Count, registryEndpoint?.ToString(), images.FirstOrDefault()?.Tag);
+            foreach (var image in images) Audit(AuditAction.ImagePush, $"{image.Staging}:{image.Tag}", image.Digest.Value);
+            Serilog.Log.Information("{Count} images pushed to staging in {Registry}, tag {Tag} (Promote releases them after Scan)",
+                images.Count, registryEndpoint?.ToString(), images.FirstOrDefault()?.Tag);
         });
+
+    Target Promote => _ => _
+        .Description("Copy each scanned image from its staging repository to its release repository (same digest, release tag), "
+            + "only when the scan gate passed for that digest; Sign, Deploy and Verify use the release reference")
+        .DependsOn(Scan)
+        .Reads(Sections.Images, Sections.Scan)
+        .Executes(async ct =>
+        {
+            var images = RecordedImages();
+            var scan = Run.Get(Sections.Scan);
+            foreach (var image in images)
+                if (ImagePromotion.ScanVerdict(scan, image) is { } reason)
+                    throw new InvalidOperationException($"{image.Service} is not promoted: {reason}. Nothing was promoted; run ./build.sh Scan.");
+            await ImagePromotionFor(await EnsureRegistryAsync(ct), async client => { await client.PromoteAsync(images, ct); return true; });
+            foreach (var image in images) Audit(AuditAction.ImagePush, image.Tagged, image.Digest.Value);
+        });
+
+    /// <summary>A registry client for the endpoint (its credentials), handed to the staging/release check or promotion.</summary>
+    async Task<T> ImagePromotionFor<T>(RegistryEndpoint endpoint, Func<ImagePromotion, Task<T>> use)
+    {
+        using var client = new ClusterSnek.Images.Distribution.RegistryClient(ClusterSnek.Images.Distribution.DockerConfigCredentials.Load(),
+            insecureRegistries: endpoint.PlainHttp ? [endpoint.Host] : []);
+        return await use(new ImagePromotion(client));
+    }
 
     Target LockBasePackages => _ => _
         .Description("Pin the base image's Debian packages (BaseImage/packages.txt) by version and sha256 in BaseImage/packages.lock, "

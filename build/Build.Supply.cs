@@ -24,7 +24,7 @@ partial class Build
 
     Target Sign => _ => _
         .Description("Sign each image digest (cosign format) and attach its SBOM and SLSA provenance as signed attestations")
-        .DependsOn(Scan, Sbom)
+        .DependsOn(Scan, Sbom, Promote) // Promote: the release reference exists only for images the scan gate passed
         .Reads(Sections.Images, Sections.Reproducibility)
         .Requires(new Check("signing key", () =>
             SigningKey is not null && !File.Exists(SigningKey) ? $"--signing-key {SigningKey}: no such file (CLUSTERSNEK_SIGNING_KEY); "

@@ -56,7 +56,8 @@ public sealed class ImageBuild(ImageTools tools)
         Validate(request.Root, request.Manifest);
         var services = request.Manifest.Services;
         var registry = request.Registry;
-        string RepoPath(ServiceSpec s) => $"{request.Manifest.Registry.Repository}/{s.Name}";
+        string RepoPath(ServiceSpec s) => ReleasePath(request.Manifest, s.Name);
+        string StagePath(ServiceSpec s) => StagingPath(request.Manifest, s.Name);
 
         // Every tool first: a missing one fails the run before anything is built or pushed.
         var needsBase = services.Any(s => !ServiceImageBuilder.HasDockerfile(request.Root, s));
@@ -80,7 +81,8 @@ public sealed class ImageBuild(ImageTools tools)
             ServiceImageBuilder.HasDockerfile(request.Root, s) ? null : baseImage?.Digest, Environment.Version.ToString()));
         var kept = new Dictionary<string, ImageEntry>();
         foreach (var s in services)
-            if (await ImageReuse.ReusableAsync(recorded.GetValueOrDefault(s.Name), inputs[s.Name], s, registry.Repository(RepoPath(s)), skopeo, registry, cancellation) is { } image)
+            if (await ImageReuse.ReusableAsync(recorded.GetValueOrDefault(s.Name), inputs[s.Name], s, registry.Repository(StagePath(s)), registry.Repository(RepoPath(s)),
+                    skopeo, registry, cancellation) is { } image)
             {
                 kept[s.Name] = image;
                 Log.Information("{Service}: unchanged since {Revision} (inputs {Inputs}); keeping {Digest}", s.Name,
@@ -105,23 +107,31 @@ public sealed class ImageBuild(ImageTools tools)
             foreach (var (service, result) in results) smoke[service.Name] = result;
         }
 
-        if (built.Count > 0) await PushPreflight.CheckAsync(registry, toBuild.Select(RepoPath), cancellation);
+        // Pushed to staging only: Scan and Sbom read them there, and Promote copies each to its release repository after the gate.
+        if (built.Count > 0) await PushPreflight.CheckAsync(registry, toBuild.Select(StagePath), cancellation);
         var images = new List<ImageEntry>();
         foreach (var b in built)
         {
             var repository = registry.Repository(RepoPath(b.Service));
-            var tagged = $"docker://{repository}:{request.Source.Tag}";
+            var staging = registry.Repository(StagePath(b.Service));
+            var tagged = $"docker://{staging}:{request.Source.Tag}";
             await skopeo.CopyAsync(b.Image, tagged, !registry.PlainHttp, registry.AuthFile, cancellation);
             var (digest, size) = await ReadManifestAsync(skopeo, tagged, registry, cancellation);
             images.Add(new ImageEntry(b.Service.Name, repository, request.Source.Tag, new Digest(digest), size,
                 b.Builder == "dotnet" && baseImage is not null ? new Digest(baseImage.Digest) : null,
-                b.BuildMs, b.Builder, smoke.GetValueOrDefault(b.Service.Name), request.Source.Revision));
-            Log.Information("Pushed {Repository}@{Digest} ({Size:0.0} MB compressed)", repository, digest, size / 1e6);
+                b.BuildMs, b.Builder, smoke.GetValueOrDefault(b.Service.Name), request.Source.Revision, staging));
+            Log.Information("Pushed {Repository}@{Digest} ({Size:0.0} MB compressed) to staging", staging, digest, size / 1e6);
         }
         var all = services.Select(s => kept.GetValueOrDefault(s.Name) ?? images.Single(i => i.Service == s.Name)).ToList();
         reuse.Write(all.ToDictionary(i => i.Service, i => new ImageReuse.Entry(inputs[i.Service], i)));
         return all;
     }
+
+    /// <summary>Where a service's release image lives (no registry): &lt;repository&gt;/&lt;service&gt;, written only by Promote.</summary>
+    public static string ReleasePath(StackManifest manifest, string service) => $"{manifest.Registry.Repository}/{service}";
+
+    /// <summary>Where BuildImages pushes a service's image (no registry): &lt;repository&gt;/staging/&lt;service&gt;; Scan and Sbom read it there.</summary>
+    public static string StagingPath(StackManifest manifest, string service) => $"{manifest.Registry.Repository}/staging/{service}";
 
     /// <summary>Digest (sha256 of the manifest bytes) and compressed size (config + layers) as the registry stores them.</summary>
     public static async Task<(string Digest, long Size)> ReadManifestAsync(Skopeo skopeo, string reference, RegistryEndpoint registry, CancellationToken cancellation)

@@ -12,7 +12,8 @@ namespace ClusterSnek.Images;
 /// Per-service reuse: a service whose inputs (its folder, the shared service code and build settings, the base image's digest,
 /// the image builder's own code, the SDK) are unchanged since an image was pushed keeps that image — no publish, no smoke
 /// test, no push, same digest — while a changed service is rebuilt. The record (artifacts/images/reuse.json) is only a hint:
-/// a reused digest must still be in the service's own repository of the registry and carry the recorded revision in its labels.
+/// a reused digest must still be in the service's own staging repository (where Scan and Sbom read it next; Promote copies it to
+/// the release repository only after the gate) and carry the service's name and the recorded revision in its labels.
 /// The registry's address is not an input: images are content-addressed.
 /// </summary>
 public sealed class ImageReuse(AbsolutePath file)
@@ -71,7 +72,7 @@ public sealed class ImageReuse(AbsolutePath file)
     }
 
     /// <summary>The recorded image when its inputs match and the registry still holds it as that service's build; else null (rebuild).</summary>
-    public static async Task<ImageEntry?> ReusableAsync(Entry? recorded, string inputs, ServiceSpec service, string repository, Skopeo skopeo,
+    public static async Task<ImageEntry?> ReusableAsync(Entry? recorded, string inputs, ServiceSpec service, string repository, string release, Skopeo skopeo,
         RegistryEndpoint registry, CancellationToken cancellation)
     {
         if (recorded is null || recorded.Inputs != inputs || recorded.Image.Service != service.Name) return null;
@@ -84,13 +85,30 @@ public sealed class ImageReuse(AbsolutePath file)
         }
         // The registry serves a digest only from a repository it was pushed to: found in the service's own repository, it is
         // an image of that service; its revision label must be the commit the record says it was built from.
-        var revision = image.Labels.GetValueOrDefault("org.opencontainers.image.revision");
+        var revision = image.Labels.GetValueOrDefault(ImageLabels.Revision);
+        if (image.Labels.GetValueOrDefault(ImageLabels.Title) != service.Name)
+        {
+            Log.Information("{Service}: the recorded image {Digest} is not labelled as {Service} ({Label}); rebuilding", service.Name,
+                recorded.Image.Digest.Value[..19], service.Name, ImageLabels.Title);
+            return null;
+        }
         if (image.Digest != recorded.Image.Digest.Value || (recorded.Image.Revision is not null && revision != recorded.Image.Revision))
         {
             Log.Warning("{Service}: the reuse record names {Digest} built at {Recorded}, but the registry's image says {Revision}; rebuilding", service.Name,
                 recorded.Image.Digest.Value[..19], recorded.Image.Revision, revision ?? "(no revision)");
             return null;
         }
-        return recorded.Image with { Reference = repository };
+        // The staging tag is what Promote checks before it releases: a tag moved since (another image copied over it) is put back.
+        var tagged = $"docker://{repository}:{recorded.Image.Tag}";
+        string? current;
+        try { current = (await skopeo.InspectAsync(tagged, !registry.PlainHttp, registry.AuthFile, cancellation)).Digest; }
+        catch (ToolFailedException) { current = null; }
+        if (current != recorded.Image.Digest.Value)
+        {
+            Log.Warning("{Service}: staging tag {Tag} pointed at {Current}, not the kept {Digest}; re-pointing it", service.Name, recorded.Image.Tag,
+                current ?? "(nothing)", recorded.Image.Digest.Value[..19]);
+            await skopeo.CopyAsync($"docker://{repository}@{recorded.Image.Digest.Value}", tagged, !registry.PlainHttp, registry.AuthFile, cancellation);
+        }
+        return recorded.Image with { Reference = release, Staging = repository };
     }
 }

@@ -55,7 +55,7 @@ public sealed class ServiceImageBuilder(AbsolutePath root, AbsolutePath workDire
         }, cancellation);
         if (!File.Exists(archive)) throw new InvalidOperationException($"dotnet publish for '{service.Name}' succeeded but wrote no image archive at {archive}.");
         var manifest = await ServiceImageNormalizer.NormalizeAsync(archive, publishDirectory, baseImage.Layers, registry.Host, source.Created, source.Tag,
-            dir / "oci", cancellation);
+            service.Name, dir / "oci", cancellation);
         // Re-packed as an OCI archive (podman names an oci: folder after its path, which may hold capitals); the blobs inside are the layout's.
         File.Delete(archive);
         await System.Formats.Tar.TarFile.CreateFromDirectoryAsync(dir / "oci", archive, includeBaseDirectory: false, cancellation);

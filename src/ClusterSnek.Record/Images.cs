@@ -12,7 +12,7 @@ public sealed record SmokeResult(bool Passed, long HealthyAfterMs, string User, 
 /// </summary>
 public sealed record ImageEntry(
     string Service, string Reference, string Tag, Digest Digest, long SizeBytes, Digest? BaseDigest, long BuildMs, string Builder, SmokeResult? Smoke,
-    string? Revision = null)
+    string? Revision = null, string? Staging = null)
 {
     [JsonPropertyOrder(-2)] public string Service { get; init; } = Check.NotEmpty(Service, "images[].service");
     [JsonPropertyOrder(-1)] public string Reference { get; init; } = Check.Repository(Reference, $"images[{Service}].reference");
@@ -22,6 +22,15 @@ public sealed record ImageEntry(
 
     /// <summary>repository@digest: how everything after BuildImages refers to the image.</summary>
     [JsonIgnore] public PinnedImage Pinned => new(Service, Reference, Digest);
+
+    /// <summary>
+    /// The staging repository BuildImages pushed to (no tag, no digest): Scan and Sbom read the image there, and Promote copies it
+    /// to <see cref="Reference"/> (the release repository) only after the scan gate passed. Null for a record from before staging.
+    /// </summary>
+    public string? Staging { get; init; } = Staging is null ? null : Check.Repository(Staging, $"images[{Service}].staging");
+
+    /// <summary>staging-repository@digest: where the scanners read the image before it is promoted.</summary>
+    [JsonIgnore] public PinnedImage Staged => new(Service, Staging ?? Reference, Digest);
 
     /// <summary>repository:tag, the name people read (the tag points at <see cref="Digest"/> when it was pushed).</summary>
     [JsonIgnore] public string Tagged => $"{Reference}:{Tag}";

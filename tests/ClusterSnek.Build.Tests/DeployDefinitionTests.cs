@@ -19,7 +19,7 @@ public sealed class DeployDefinitionTests
         var (exit, output) = Run("Deploy", "--plan");
 
         Assert.Equal(0, exit);
-        Assert.Matches(@"1\. PackageCharts  \|\|  Restore\s+2\. BuildImages\s+3\. PolicyTest  \|\|  Scan  \|\|  Sbom\s+4\. Sign\s+5\. VerifySignatures\s+6\. Deploy\s+7\. Verify", output);
+        Assert.Matches(@"1\. PackageCharts  \|\|  Restore\s+2\. BuildImages\s+3\. PolicyTest  \|\|  Scan  \|\|  Sbom\s+4\. Promote\s+5\. Sign\s+6\. VerifySignatures\s+7\. Deploy\s+8\. Verify", output);
     }
 
     [Fact]

@@ -121,6 +121,23 @@ public sealed class RegistryClient : IDisposable
         return descriptor;
     }
 
+    /// <summary>
+    /// Makes a blob of <paramref name="from"/> (same registry) part of <paramref name="repository"/> by a cross-repository mount
+    /// (no bytes move); a registry that declines the mount gets the bytes copied, checked against the digest.
+    /// </summary>
+    public async Task MountBlobAsync(string registry, string repository, string from, Descriptor blob, CancellationToken cancellation = default)
+    {
+        if (await BlobExistsAsync(registry, repository, blob.Digest, cancellation)) return;
+        using (var mount = await SendAsync(registry, repository, () => new HttpRequestMessage(HttpMethod.Post,
+                   $"{BaseUrl(registry)}{repository}/blobs/uploads/?mount={Uri.EscapeDataString(blob.Digest.Value)}&from={Uri.EscapeDataString(from)}"),
+                   pull: false, cancellation))
+        {
+            if (mount.StatusCode == HttpStatusCode.Created) return;
+            await EnsureAsync(mount, $"{registry}/{repository}@{blob.Digest}", "blob mount", cancellation);
+        }
+        await PushBlobAsync(registry, repository, await GetBlobAsync(registry, from, blob.Digest, cancellation), blob.MediaType, cancellation);
+    }
+
     public async Task<IReadOnlyList<string>> ListTagsAsync(string registry, string repository, CancellationToken cancellation = default)
     {
         using var response = await SendAsync(registry, repository,

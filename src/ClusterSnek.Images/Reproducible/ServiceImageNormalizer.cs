@@ -20,7 +20,7 @@ public static partial class ServiceImageNormalizer
     const string BaseNameKey = "org.opencontainers.image.base.name";
 
     public static async Task<Descriptor> NormalizeAsync(string sdkArchive, AbsolutePath publishDirectory, IReadOnlyList<string> baseLayers, string registryHost,
-        DateTimeOffset epoch, string tag, AbsolutePath output, CancellationToken cancellation)
+        DateTimeOffset epoch, string tag, string service, AbsolutePath output, CancellationToken cancellation)
     {
         var unpacked = new AbsolutePath(output + ".sdk");
         if (Directory.Exists(unpacked)) Directory.Delete(unpacked, recursive: true);
@@ -56,8 +56,10 @@ public static partial class ServiceImageNormalizer
         var created = epoch.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ");
         config["created"] = created;
         foreach (var h in config["history"]?.AsArray() ?? []) if (h is JsonObject history) history["created"] = created;
-        if (config["config"]?["Labels"] is JsonObject labels)
-            config["config"]!["Labels"] = Normalized(labels.ToDictionary(l => l.Key, l => l.Value?.GetValue<string>() ?? ""), created, registryHost);
+        // The image says which service it is (the SDK leaves the base's title): a replayed or promoted digest is checked against it.
+        var labels = (config["config"]?["Labels"] as JsonObject)?.ToDictionary(l => l.Key, l => l.Value?.GetValue<string>() ?? "") ?? [];
+        labels[ImageLabels.Title] = service;
+        config["config"]!["Labels"] = Normalized(labels, created, registryHost);
         var diffIds = config["rootfs"]!["diff_ids"]!.AsArray();
         diffIds[manifest.Layers.ToList().IndexOf(ownLayers[0])] = app.DiffId.Value;
 

@@ -33,7 +33,7 @@ public sealed class SbomStage(Trivy trivy, Skopeo skopeo, AbsolutePath root, Abs
 
     async Task<SbomSummary> OneAsync(ImageEntry entry, CancellationToken cancellation)
     {
-        var image = entry.Pinned.Image;
+        var image = entry.Staged.Image; // the staging copy (same digest as the release)
         var work = (output / "work").CreateDirectory();
         var archive = work / (entry.FileName + ".docker.tar");
         var file = FileFor(output, entry);
@@ -54,7 +54,7 @@ public sealed class SbomStage(Trivy trivy, Skopeo skopeo, AbsolutePath root, Abs
         var bom = JsonNode.Parse(await File.ReadAllTextAsync(file, cancellation))!.AsObject();
         // Trivy names the component after the tar it read and says "dev" for its own version; the SBOM names the image
         // (name, digest, purl) and the tools' real versions, and lists the .NET runtime Trivy skips.
-        DotNetComponents.Describe(bom, entry.Reference, entry.Digest.Value, image.ToString(), trivy.Tool.Pin.Version, ToolVersion);
+        DotNetComponents.Describe(bom, entry.Reference, entry.Digest.Value, entry.Pinned.Image.ToString(), trivy.Tool.Pin.Version, ToolVersion);
         var added = DotNetComponents.AddTo(bom, deps);
         Log.Debug("{Service}: {Added} .NET components added from {Files}", entry.Service, added, string.Join(", ", deps.Select(d => d.Path)));
         var json = bom.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });

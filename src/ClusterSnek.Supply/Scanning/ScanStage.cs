@@ -65,7 +65,7 @@ public sealed class ScanStage(Trivy trivy, Skopeo skopeo, ScanOptions options)
 
     async Task<SubjectScan> ScanImageAsync(ImageEntry entry, IReadOnlyList<ExceptionEntry> exceptions, CancellationToken cancellation)
     {
-        var image = entry.Pinned.Image;
+        var image = entry.Staged.Image; // the staging copy: nothing is released before this scan passed
         var work = (options.Output / "work").CreateDirectory();
         var archive = work / (entry.FileName + ".docker.tar");
         try
