@@ -17,7 +17,10 @@ public sealed class ThrowawayRoot : IDisposable
         File.WriteAllText(Path / "clustersnek.yaml", manifest ?? File.ReadAllText(PipelineBuild.RootDirectory / "clustersnek.yaml"));
     }
 
-    public (int Exit, string Output) Run(IEnumerable<string> args)
+    public (int Exit, string Output) Run(IEnumerable<string> args) => Run(args, new Dictionary<string, string>());
+
+    /// <summary>Runs with extra environment variables (e.g. HOME for the cache key, LD_PRELOAD for another clock).</summary>
+    public (int Exit, string Output) Run(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
         var info = new ProcessStartInfo(DotNetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path };
         info.ArgumentList.Add(System.IO.Path.Combine(AppContext.BaseDirectory, "_build.dll"));
@@ -25,6 +28,7 @@ public sealed class ThrowawayRoot : IDisposable
         foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("CLUSTERSNEK_", StringComparison.Ordinal) || k == "CI").ToList())
             info.Environment.Remove(name);
         info.Environment["CLUSTERSNEK_ROOT"] = Path;
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stderr = process.StandardError.ReadToEnd();
