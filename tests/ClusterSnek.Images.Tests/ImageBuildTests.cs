@@ -58,13 +58,17 @@ public sealed class ImageBuildTests(RegistryFixture fixture)
         var image = Assert.Single(images);
         Assert.Equal("buildah", image.Builder);
         Assert.Equal($"{fixture.Endpoint.Address}/clustersnek/fixture", image.Reference);
+        Assert.Equal($"{fixture.Endpoint.Address}/clustersnek/staging/fixture", image.Staging);
         Assert.StartsWith("sha256:", image.Digest.Value);
         Assert.Null(image.BaseDigest);
-        var config = await ReadConfigAsync("clustersnek/fixture", image.Digest.Value);
+        // Pushed to staging only: the release repository is Promote's to write, after the scan gate.
+        Assert.DoesNotContain("clustersnek/fixture", await fixture.CatalogAsync());
+        var config = await ReadConfigAsync("clustersnek/staging/fixture", image.Digest.Value);
         var labels = config.GetProperty("config").GetProperty("Labels");
         Assert.Equal("dockerfile", labels.GetProperty("org.clustersnek.fixture").GetString());
         Assert.Equal(Source.Revision, labels.GetProperty("org.opencontainers.image.revision").GetString());
-        Assert.Contains("hello.txt", await LayerFilesAsync("clustersnek/fixture", image.Digest.Value));
+        Assert.Equal("fixture", labels.GetProperty("org.opencontainers.image.title").GetString());
+        Assert.Contains("hello.txt", await LayerFilesAsync("clustersnek/staging/fixture", image.Digest.Value));
     }
 
     [Fact]
@@ -96,6 +100,15 @@ public sealed class ImageBuildTests(RegistryFixture fixture)
         var fourth = Assert.Single(await new ImageBuild(fixture.Tools).RunAsync(request with { Source = later }, Ct));
         Assert.NotEqual(first.Digest, fourth.Digest);
         Assert.Equal(later.Revision, fourth.Revision);
+
+        // Someone moved the staging tag to another image since: the kept image's tag is put back (Promote checks it).
+        var staging = ImageReference.Parse(fourth.Staging!);
+        using var client = new ClusterSnek.Images.Distribution.RegistryClient();
+        var other = await client.GetManifestAsync(staging.ByDigest(first.Digest), Ct);
+        await client.PutManifestAsync(staging.Registry, staging.Repository, fourth.Tag, other.Content, other.MediaType, Ct);
+        var fifth = Assert.Single(await new ImageBuild(fixture.Tools).RunAsync(request with { Source = later }, Ct));
+        Assert.Equal(fourth, fifth);
+        Assert.Equal(fourth.Digest, await client.ResolveAsync(staging.WithTag(fourth.Tag), Ct));
     }
 
     [Fact]
@@ -129,7 +142,7 @@ public sealed class ImageBuildTests(RegistryFixture fixture)
 
         Assert.StartsWith("Smoke test failed for unhealthy: /no-such-health did not answer 200 within 30 s; last log:", e.Message);
         Assert.EndsWith("Nothing was pushed.", e.Message);
-        Assert.DoesNotContain("clustersnek/unhealthy", await fixture.CatalogAsync());
+        Assert.DoesNotContain(await fixture.CatalogAsync(), r => r.EndsWith("/unhealthy", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -158,7 +171,7 @@ public sealed class ImageBuildTests(RegistryFixture fixture)
 
         Assert.StartsWith("dpkg-deb not found at /nonexistent/dpkg-deb", e.Message);
         Assert.False(Directory.Exists(fixture.Directory / "work-missing-tool" / "backend"));
-        Assert.DoesNotContain("clustersnek/backend", await fixture.CatalogAsync());
+        Assert.DoesNotContain(await fixture.CatalogAsync(), r => r.EndsWith("/backend", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -171,7 +184,7 @@ public sealed class ImageBuildTests(RegistryFixture fixture)
         var e = await Assert.ThrowsAsync<ToolUnavailableException>(() => new ImageBuild(new ImageTools(toolchain, fixture.Directory)).RunAsync(request, Ct));
 
         Assert.Contains("/nonexistent/skopeo: no such file", e.Message);
-        Assert.DoesNotContain("clustersnek/fixture2", await fixture.CatalogAsync());
+        Assert.DoesNotContain(await fixture.CatalogAsync(), r => r.EndsWith("/fixture2", StringComparison.Ordinal));
     }
 
     async Task<JsonElement> ReadConfigAsync(string repository, string digest)
