@@ -85,7 +85,8 @@ partial class Build
             var scan = Run.Get(Sections.Scan);
             foreach (var image in images)
                 if (ImagePromotion.ScanVerdict(scan, image) is { } reason)
-                    throw new InvalidOperationException($"{image.Service} is not promoted: {reason}. Nothing was promoted; run ./build.sh Scan.");
+                    throw new InvalidOperationException($"{image.Service} is not promoted: {reason}. Nothing was promoted; "
+                        + "run ./build.sh Scan.");
             await ImagePromotionFor(await EnsureRegistryAsync(ct), async client => { await client.PromoteAsync(images, ct); return true; });
             foreach (var image in images) Audit(AuditAction.ImagePush, image.Tagged, image.Digest.Value);
         });
@@ -93,8 +94,8 @@ partial class Build
     /// <summary>A registry client for the endpoint (its credentials), handed to the staging/release check or promotion.</summary>
     async Task<T> ImagePromotionFor<T>(RegistryEndpoint endpoint, Func<ImagePromotion, Task<T>> use)
     {
-        using var client = new ClusterSnek.Images.Distribution.RegistryClient(ClusterSnek.Images.Distribution.DockerConfigCredentials.Load(),
-            insecureRegistries: endpoint.PlainHttp ? [endpoint.Host] : []);
+        using var client = new ClusterSnek.Images.Distribution.RegistryClient(
+            ClusterSnek.Images.Distribution.DockerConfigCredentials.Load(), insecureRegistries: endpoint.PlainHttp ? [endpoint.Host] : []);
         return await use(new ImagePromotion(client));
     }
 

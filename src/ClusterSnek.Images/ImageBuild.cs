@@ -81,8 +81,8 @@ public sealed class ImageBuild(ImageTools tools)
             ServiceImageBuilder.HasDockerfile(request.Root, s) ? null : baseImage?.Digest, Environment.Version.ToString()));
         var kept = new Dictionary<string, ImageEntry>();
         foreach (var s in services)
-            if (await ImageReuse.ReusableAsync(recorded.GetValueOrDefault(s.Name), inputs[s.Name], s, registry.Repository(StagePath(s)), registry.Repository(RepoPath(s)),
-                    skopeo, registry, cancellation) is { } image)
+            if (await ImageReuse.ReusableAsync(recorded.GetValueOrDefault(s.Name), inputs[s.Name], s, registry.Repository(StagePath(s)),
+                    registry.Repository(RepoPath(s)), skopeo, registry, cancellation) is { } image)
             {
                 kept[s.Name] = image;
                 Log.Information("{Service}: unchanged since {Revision} (inputs {Inputs}); keeping {Digest}", s.Name,

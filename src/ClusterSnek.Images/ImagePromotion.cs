@@ -24,10 +24,12 @@ public sealed class ImagePromotion(RegistryClient registry)
         var labels = await LabelsAsync(staged.ByDigest(image.Digest), cancellation);
         var title = labels.GetValueOrDefault(ImageLabels.Title);
         if (title != image.Service)
-            return $"{image.Service}: {staged.Name}@{image.Digest} is labelled {ImageLabels.Title}={title ?? "(none)"}, not {image.Service}: another service's image";
+            return $"{image.Service}: {staged.Name}@{image.Digest} is labelled {ImageLabels.Title}={title ?? "(none)"}, "
+                + $"not {image.Service}: another service's image";
         var revision = labels.GetValueOrDefault(ImageLabels.Revision);
         if (image.Revision is not null && revision != image.Revision)
-            return $"{image.Service}: {staged.Name}@{image.Digest} is labelled {ImageLabels.Revision}={revision ?? "(none)"}, not the recorded {image.Revision}";
+            return $"{image.Service}: {staged.Name}@{image.Digest} is labelled {ImageLabels.Revision}={revision ?? "(none)"}, "
+                + $"not the recorded {image.Revision}";
         return null;
     }
 
@@ -54,15 +56,18 @@ public sealed class ImagePromotion(RegistryClient registry)
             var staged = ImageReference.Parse(image.Staging).ByDigest(image.Digest);
             var release = ImageReference.Parse(image.Reference);
             if (release.Registry != staged.Registry)
-                throw new InvalidOperationException($"{image.Service}: staging {staged.Name} and release {release.Name} are in different registries; promotion copies within one.");
+                throw new InvalidOperationException($"{image.Service}: staging {staged.Name} and release {release.Name} are in different registries; "
+                    + "promotion copies within one.");
             var manifest = await registry.GetManifestAsync(staged, cancellation);
             var parsed = manifest.AsImage(staged.ToString());
             foreach (var blob in parsed.Layers.Prepend(parsed.Config))
                 await registry.MountBlobAsync(release.Registry, release.Repository, staged.Repository, blob, cancellation);
-            var pushed = await registry.PutManifestAsync(release.Registry, release.Repository, image.Tag, manifest.Content, manifest.MediaType, cancellation);
+            var pushed = await registry.PutManifestAsync(release.Registry, release.Repository, image.Tag, manifest.Content, manifest.MediaType,
+                cancellation);
             if (pushed != image.Digest || await registry.ResolveAsync(release.WithTag(image.Tag), cancellation) != image.Digest)
                 throw new InvalidOperationException($"{image.Service}: promoted {release.Name}:{image.Tag} does not resolve to {image.Digest}.");
-            Log.Information("Promoted {Service}: {Staging} → {Release}:{Tag}@{Digest}", image.Service, staged.Name, release.Name, image.Tag, image.Digest.Value[..19]);
+            Log.Information("Promoted {Service}: {Staging} → {Release}:{Tag}@{Digest}", image.Service, staged.Name, release.Name, image.Tag,
+                image.Digest.Value[..19]);
         }
     }
 

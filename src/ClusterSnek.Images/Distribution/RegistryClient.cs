@@ -128,14 +128,14 @@ public sealed class RegistryClient : IDisposable
     public async Task MountBlobAsync(string registry, string repository, string from, Descriptor blob, CancellationToken cancellation = default)
     {
         if (await BlobExistsAsync(registry, repository, blob.Digest, cancellation)) return;
-        using (var mount = await SendAsync(registry, repository, () => new HttpRequestMessage(HttpMethod.Post,
-                   $"{BaseUrl(registry)}{repository}/blobs/uploads/?mount={Uri.EscapeDataString(blob.Digest.Value)}&from={Uri.EscapeDataString(from)}"),
-                   pull: false, cancellation))
+        var url = $"{BaseUrl(registry)}{repository}/blobs/uploads/?mount={Uri.EscapeDataString(blob.Digest.Value)}&from={Uri.EscapeDataString(from)}";
+        using (var mount = await SendAsync(registry, repository, () => new HttpRequestMessage(HttpMethod.Post, url), pull: false, cancellation))
         {
             if (mount.StatusCode == HttpStatusCode.Created) return;
             await EnsureAsync(mount, $"{registry}/{repository}@{blob.Digest}", "blob mount", cancellation);
         }
-        await PushBlobAsync(registry, repository, await GetBlobAsync(registry, from, blob.Digest, cancellation), blob.MediaType, cancellation);
+        var content = await GetBlobAsync(registry, from, blob.Digest, cancellation);
+        await PushBlobAsync(registry, repository, content, blob.MediaType, cancellation);
     }
 
     public async Task<IReadOnlyList<string>> ListTagsAsync(string registry, string repository, CancellationToken cancellation = default)

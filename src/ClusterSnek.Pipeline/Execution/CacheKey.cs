@@ -53,7 +53,8 @@ internal sealed class CacheKey
             if (!Directory.Exists(folder))
             {
                 Directory.CreateDirectory(folder);
-                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                if (!OperatingSystem.IsWindows())
+                    File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
             try
             {

@@ -120,7 +120,8 @@ internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func
             record.CarryFrom(pipelineJson);
             record.ReadsOf = target => plan.Ordered.FirstOrDefault(n => n.Name == target)?.Definition.ReadSections.Select(s => s.Name).ToList() ?? [];
             Log.Information("ClusterSnek: {Targets} ({Count} targets planned)", string.Join(", ", record.Requested), plan.Ordered.Count);
-            var cache = build.NoCache ? null : new TargetCache(root, root / ".nuke" / "cache", ClusterSnek.Pipeline.CacheKey.Resolve(build.CacheKey, environment, root));
+            var cache = build.NoCache ? null
+                : new TargetCache(root, root / ".nuke" / "cache", ClusterSnek.Pipeline.CacheKey.Resolve(build.CacheKey, environment, root));
             var executor = new Executor(plan, output, cache, record, build.MaxParallel, () => WriteRecord(record, pipelineJson), build.Explain);
             executor.RunAsync(cancellation.Token).GetAwaiter().GetResult();
             try { build.RunFinished(); }
