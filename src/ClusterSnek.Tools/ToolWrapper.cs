@@ -28,10 +28,20 @@ public sealed record ToolResult(string Tool, IReadOnlyList<string> Arguments, in
         ? $"{Tool} {Arguments.FirstOrDefault()} (pid {ProcessId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}) was killed by {signal} before it finished"
         : $"{Tool} {Arguments.FirstOrDefault()} failed (exit {ExitCode}): {LastErrorLine}";
 
-    /// <summary>The last non-empty line of stderr (or stdout), for one-line error messages.</summary>
-    public string LastErrorLine =>
-        (StandardError + "\n" + StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(l => !l.StartsWith("WARNING", StringComparison.OrdinalIgnoreCase)).LastOrDefault() ?? "(no output)";
+    /// <summary>
+    /// The line that says what went wrong, for one-line error messages: the first compiler/MSBuild error (<c>file(l,c): error CS…</c>)
+    /// when there is one (the last line of a failed build is only its elapsed time), else the last non-empty line of stderr (or stdout).
+    /// </summary>
+    public string LastErrorLine
+    {
+        get
+        {
+            var lines = (StandardError + "\n" + StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return lines.FirstOrDefault(l => l.Contains(": error ", StringComparison.Ordinal))
+                ?? lines.Where(l => !l.StartsWith("WARNING", StringComparison.OrdinalIgnoreCase) && !l.StartsWith("Time Elapsed", StringComparison.Ordinal))
+                    .LastOrDefault() ?? "(no output)";
+        }
+    }
 }
 
 /// <summary>A tool call that exited non-zero where success was required.</summary>
