@@ -104,10 +104,10 @@ public sealed class StageTests(RegistryFixture registry) : IDisposable
         var policy = new AttestationPolicy(ProvenanceFacts.BuildType, [signedAt.BuilderId], "1111111111111111111111111111111111111111",
             _ => ("sbom/oldcommit.cdx.json", sbom));
 
-        var verdict = Assert.Single(await new VerifyStage(registry.Client, key.Public) { Policy = policy }.RunAsync([entry], Ct));
+        var verdict = Assert.Single(await new VerifyStage(registry.Client, key.Public) { Policy = policy, Rego = await Regos.CreateAsync() }.RunAsync([entry], Ct));
 
         Assert.False(verdict.Passed);
-        Assert.Equal("https://slsa.dev/provenance/v1 attestation: provenance buildDefinition.resolvedDependencies[].digest.gitCommit: " +
+        Assert.Equal("provenance attestation refused by policy: ATT004 predicate.buildDefinition.resolvedDependencies[].digest.gitCommit: " +
             "expected 1111111111111111111111111111111111111111, found 0000000000000000000000000000000000000000", Assert.Single(verdict.Reasons));
     }
 
@@ -121,7 +121,7 @@ public sealed class StageTests(RegistryFixture registry) : IDisposable
         var sbom = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(ClusterSnek.Supply.Sbom.SbomStage.FileFor(root / "sbom", entry)))!;
         var policy = new AttestationPolicy(ProvenanceFacts.BuildType, [facts.BuilderId], facts.Commit, _ => ("sbom/goodcommit.cdx.json", sbom));
 
-        var verdict = Assert.Single(await new VerifyStage(registry.Client, key.Public) { Policy = policy }.RunAsync([entry], Ct));
+        var verdict = Assert.Single(await new VerifyStage(registry.Client, key.Public) { Policy = policy, Rego = await Regos.CreateAsync() }.RunAsync([entry], Ct));
 
         Assert.True(verdict.Passed, string.Join("; ", verdict.Reasons));
     }
@@ -139,7 +139,7 @@ public sealed class StageTests(RegistryFixture registry) : IDisposable
             CommitFor = digest => digest == built.Digest ? built.Revision : null,
         };
 
-        var verdict = Assert.Single(await new VerifyStage(registry.Client, key.Public) { Policy = policy }.RunAsync([built], Ct));
+        var verdict = Assert.Single(await new VerifyStage(registry.Client, key.Public) { Policy = policy, Rego = await Regos.CreateAsync() }.RunAsync([built], Ct));
 
         Assert.True(verdict.Passed, string.Join("; ", verdict.Reasons));
     }
