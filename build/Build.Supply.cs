@@ -47,7 +47,8 @@ partial class Build
             {
                 using var identity = SigningIdentityFor();
                 using var registry = new RegistryClient(DockerConfigCredentials.Load());
-                signing = await new SignStage(registry, identity, SbomDirectory, RootDirectory).RunAsync(images, provenance, ct);
+                signing = await new SignStage(registry, identity, SbomDirectory, RootDirectory)
+                    { RefreshAfter = TimeSpan.FromDays(AttestationMaxAgeDays / 2.0) }.RunAsync(images, provenance, ct);
             }
             Run.Set(Sections.Signing, signing);
             foreach (var signed in signing.Images)

@@ -164,6 +164,24 @@ public sealed class StageTests(RegistryFixture registry) : IDisposable
         Assert.Equal(first.PredicateTypes.Order(), second.PredicateTypes.Order());
     }
 
+    [Theory]
+    [InlineData("old")]
+    [InlineData("commit")]
+    public async Task Existing_attestations_this_run_would_not_write_are_made_again_so_the_policies_pass(string what)
+    {
+        var entry = (await ImageAsync("outdated" + what, withSbom: true)) with { Revision = "4444444444444444444444444444444444444444" };
+        var attTag = entry.Repository.WithTag(CosignFormat.AttestationTag(entry.Digest));
+        var before = what == "old"
+            ? Facts with { Commit = entry.Revision, StartedOn = DateTimeOffset.UtcNow.AddDays(-20), FinishedOn = DateTimeOffset.UtcNow.AddDays(-20) }
+            : Facts with { Commit = "5555555555555555555555555555555555555555" };
+        await Signer.RunAsync([entry with { Revision = null }], before, Ct);
+        var old = await registry.Client.ResolveAsync(attTag, Ct);
+
+        await Signer.RunAsync([entry], Facts, Ct);
+
+        Assert.NotEqual(old, await registry.Client.ResolveAsync(attTag, Ct));
+    }
+
     [Fact]
     public async Task A_digest_signed_only_by_another_key_is_signed_by_this_one()
     {
