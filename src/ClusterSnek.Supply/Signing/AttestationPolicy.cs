@@ -58,10 +58,28 @@ public sealed record AttestationPolicy(
             ["metadata"] = new JsonObject { ["name"] = $"{service}-{PredicateName(statement.PredicateType)}" },
             ["service"] = service,
             ["image"] = image.Name,
-            ["statement"] = JsonNode.Parse(statement.ToBytes()),
+            ["statement"] = Statement(statement),
             ["predicateSha256"] = CanonicalSha256(statement.Predicate),
             ["expected"] = expected,
         };
+    }
+
+    /// <summary>
+    /// The verified statement as the policies see it. An SBOM's body is left out (its bomFormat, specVersion and component count
+    /// stay): the rules compare its hash (predicateSha256), and trivy parses every object of an input, which doubled the run on
+    /// real 110 KB SBOMs (measured: 29 s with the bodies, 12.5 s without, four services).
+    /// </summary>
+    static JsonNode Statement(InTotoStatement statement)
+    {
+        var json = JsonNode.Parse(statement.ToBytes())!;
+        if (statement.PredicateType == InTotoStatement.CycloneDxPredicate && statement.Predicate is JsonObject sbom)
+            json["predicate"] = new JsonObject
+            {
+                ["bomFormat"] = sbom["bomFormat"]?.DeepClone(),
+                ["specVersion"] = sbom["specVersion"]?.DeepClone(),
+                ["componentCount"] = (sbom["components"] as JsonArray)?.Count ?? 0,
+            };
+        return json;
     }
 
     /// <summary>The short name of a predicate type, used for file and document names.</summary>

@@ -79,6 +79,10 @@ public sealed class AttestationPolicyTests(AttestationCases cases) : IClassFixtu
         Assert.Equal(AttestationPolicy.InputKind, written["kind"]!.GetValue<string>());
         Assert.Equal(AttestationCases.Image.Value, written["expected"]!["digest"]!.GetValue<string>());
         Assert.Equal(InTotoStatement.SlsaProvenancePredicate, written["statement"]!["predicateType"]!.GetValue<string>());
+        // The SBOM's body stays out of the policy input (its hash is what ATT005 compares): "good sbom" is case1.
+        var sbom = JsonNode.Parse(File.ReadAllText(Path.Combine(cases.Rego.StatementsDirectory, "case1", "sbom.json")))!;
+        Assert.Equal("""{"bomFormat":"CycloneDX","specVersion":"1.5","componentCount":1}""", sbom["statement"]!["predicate"]!.ToJsonString());
+        Assert.Equal(AttestationPolicy.CanonicalSha256(AttestationCases.Written), sbom["predicateSha256"]!.GetValue<string>());
     }
 }
 
