@@ -16,11 +16,14 @@ public sealed class KeylessSignStage(CosignCli cosign, AbsolutePath sbomDirector
         foreach (var p in plan.Where(p => !File.Exists(p.Sbom)))
             throw new SigningException($"{p.Entry.Service}: no SBOM at {p.Sbom}; run the Sbom target first (Sign depends on it).");
         work.CreateDirectory();
-        var provenanceFile = work / "provenance.json";
-        await File.WriteAllTextAsync(provenanceFile, Redactor.Redact(provenance.ToPredicate().ToJsonString()), cancellation);
         var signatures = new List<ImageSignature>();
         foreach (var (entry, (image, digest), sbom) in plan)
         {
+            // As the native signer: the provenance names the commit the image was built from (a cached build keeps it), which is
+            // what the ATT004 policy expects.
+            var facts = entry.Revision is { Length: > 0 } revision ? provenance with { Commit = revision } : provenance;
+            var provenanceFile = work / $"{entry.FileName}.provenance.json";
+            await File.WriteAllTextAsync(provenanceFile, Redactor.Redact(facts.ToPredicate(digest).ToJsonString()), cancellation);
             await cosign.SignAsync(image, digest, cancellation);
             await cosign.AttestAsync(image, digest, sbom, CosignCli.TypeName(InTotoStatement.CycloneDxPredicate), cancellation);
             await cosign.AttestAsync(image, digest, provenanceFile, CosignCli.TypeName(InTotoStatement.SlsaProvenancePredicate), cancellation);
