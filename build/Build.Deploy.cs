@@ -93,6 +93,9 @@ partial class Build
                 throw;
             }
             Run.Set(Sections.Deployment, deployment);
+            if (deployment.Rollout is { } rollout)
+                Run.Note(!deployment.Changed ? $"nothing changed: revision {deployment.Revision} keeps running"
+                    : $"restarted {Names(rollout.Started)}; kept running {Names(rollout.Kept)}");
             Audit(AuditAction.Deploy, subject, string.Join(",", images.Select(i => i.Digest.Value)), AuditOutcome.Succeeded);
             foreach (var url in deployment.Urls) Log.Information("{Service}: {Url}", url.Service, url.Url);
         });
@@ -128,6 +131,8 @@ partial class Build
             if (KubeContext is not null) throw new UsageException("Down removes the local runtime's release; on a cluster run: helm uninstall " + Manifest.Chart.Release + " -n " + DeployEnvironment.Namespace);
             await (await LocalAsync(ct)).Runtime.DownAsync(ct);
         });
+
+    static string Names(IReadOnlyList<string> names) => names.Count == 0 ? "none" : string.Join(", ", names);
 
     /// <summary>Where each service of the release answers: its own port on the local runtime, its Service on a cluster.</summary>
     IReadOnlyList<ServiceUrl> ServiceUrls() => Manifest.Services.Select(s => new ServiceUrl(s.Name, LocalPorts is { } ports

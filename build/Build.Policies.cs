@@ -45,7 +45,10 @@ partial class Build
             var catalog = PolicyCatalog.Load(RootDirectory / Manifest.Policies.Directory);
             var exceptions = PolicyExceptionsFile.Load(RootDirectory / PolicyExceptionsFile.DefaultPath, DateOnly.FromDateTime(DateTime.UtcNow));
             var output = ArtifactsDirectory / "policy";
-            var evaluator = new PolicyEvaluator(trivy, catalog, Manifest.Policies.AllowedRegistries, exceptions, output / "work");
+            var evaluator = new PolicyEvaluator(trivy, catalog, Manifest.Policies.AllowedRegistries, exceptions, output / "work")
+            {
+                Reuse = new PolicyReuse(ArtifactsDirectory / "policy-reuse", $"trivy={ToolPins.Trivy.Version},{TrivyPath}"),
+            };
             var results = await new PolicyGate(new ChartRenderer(helm), evaluator).RunAsync(new PolicyTestRequest(
                 RootDirectory / Manifest.Chart.Path, Manifest.Chart.Release, PolicyEnvironments,
                 UserValuesFiles, Manifests?.Value,

@@ -42,8 +42,12 @@ partial class Build
         {
             await EnsureRegistryAsync(ct);
             var gate = new GateOptions(GateOptions.ParseFailOn(FailOn), IgnoreUnfixed, RequireVulnScan);
-            var options = new ScanOptions(RootDirectory, ScanDirectory, gate, RootDirectory / Manifest.Policies.Exceptions, TrivyDbRepository, TrivyCache);
-            var stage = new ScanStage(new Trivy(await Toolchain.ResolveAsync(ToolPins.Trivy, ct), TrivyCache),
+            var trivyTool = await Toolchain.ResolveAsync(ToolPins.Trivy, ct);
+            var options = new ScanOptions(RootDirectory, ScanDirectory, gate, RootDirectory / Manifest.Policies.Exceptions, TrivyDbRepository, TrivyCache)
+            {
+                Reuse = new ScanReuse(ScanDirectory / "reuse", $"{ScanInputs.Scanner(trivyTool)}|{ScanInputs.VulnerabilityDatabase(TrivyCache)}|{TrivyDbRepository}"),
+            };
+            var stage = new ScanStage(new Trivy(trivyTool, TrivyCache),
                 new Skopeo(await Toolchain.ResolveAsync(ToolPins.Skopeo, ct)), options);
             var scans = await stage.RunAsync(RecordedImages(), includeRepository: true, ct);
             Run.Set(Sections.Scan, scans.Record);

@@ -22,6 +22,9 @@ partial class Build
         MustExist = true)]
     public AbsolutePath? SigningPublicKey { get; set; }
 
+    [Parameter("How many days old a verified provenance attestation may be (policies/attestations ATT006)")]
+    public int AttestationMaxAgeDays { get; set; } = AttestationPolicy.DefaultMaxAgeDays;
+
     Target Sign => _ => _
         .Description("Sign each image digest (cosign format) and attach its SBOM and SLSA provenance as signed attestations")
         .DependsOn(Scan, Sbom, Promote) // Promote: the release reference exists only for images the scan gate passed
@@ -44,7 +47,8 @@ partial class Build
             {
                 using var identity = SigningIdentityFor();
                 using var registry = new RegistryClient(DockerConfigCredentials.Load());
-                signing = await new SignStage(registry, identity, SbomDirectory, RootDirectory).RunAsync(images, provenance, ct);
+                signing = await new SignStage(registry, identity, SbomDirectory, RootDirectory)
+                    { RefreshAfter = TimeSpan.FromDays(AttestationMaxAgeDays / 2.0) }.RunAsync(images, provenance, ct);
             }
             Run.Set(Sections.Signing, signing);
             foreach (var signed in signing.Images)
@@ -58,17 +62,21 @@ partial class Build
     Target VerifySignatures => _ => _
         .Description("Fail closed unless every release image's signature and attestations verify with the public key")
         .Reads(Sections.Images, Sections.Signing)
+        .Requires(new Check("attestation max age", () => AttestationMaxAgeDays < 1
+            ? $"--attestation-max-age-days {AttestationMaxAgeDays}: must be at least 1 (days a provenance attestation may be old)." : null))
         .Executes(async ct =>
         {
             await EnsureRegistryAsync(ct);
             var images = RecordedImages();
+            var policy = AttestationPolicyFor(images);
+            var rego = await AttestationRegoAsync(ct);
             SignatureVerificationRecord record;
             if (Run.Get(Sections.Signing)?.Signer == SignerKind.CosignKeyless)
             {
                 var repository = Environment.GetEnvironmentVariable("GITHUB_REPOSITORY")
                     ?? throw new SigningException("These images were signed keyless on GitHub Actions; verify them there (GITHUB_REPOSITORY names the identity), or re-sign with a key.");
                 record = new SignatureVerificationRecord(SignerKind.CosignKeyless, null, null,
-                    await KeylessSignStage.VerifyAsync(CosignTool(), images, $"^https://github.com/{repository}/", ct));
+                    await KeylessSignStage.VerifyAsync(CosignTool(), images, $"^https://github.com/{repository}/", policy, rego, ct));
             }
             else
             {
@@ -77,7 +85,7 @@ partial class Build
                 using var registry = new RegistryClient(DockerConfigCredentials.Load());
                 record = new SignatureVerificationRecord(SignerKind.Native,
                     trust.PublicKey.IsInside(RootDirectory) ? trust.PublicKey.RelativeTo(RootDirectory) : trust.PublicKey.Value,
-                    key.KeyId, await new VerifyStage(registry, key) { Policy = AttestationPolicyFor(images) }.RunAsync(images, ct)) { KeySource = trust.Source };
+                    key.KeyId, await new VerifyStage(registry, key) { Policy = policy, Rego = rego }.RunAsync(images, ct)) { KeySource = trust.Source };
                 if (trust.Source == KeySource.Development)
                     Serilog.Log.Warning("Verified with the development key {Key} (local run only): not a release verification", trust.PublicKey);
             }
@@ -107,6 +115,11 @@ partial class Build
         return KeyStore.Resolve(RootDirectory, Manifest.Signing.PublicKey, SigningKey?.Value, SigningKeyPassword, Manifest.Signing.DevelopmentKeyDirectory, RequireSigningKey);
     }
 
+    /// <summary>The Rego attestation policies (policies/attestations/rego), run by the pinned trivy; inputs and verdicts under artifacts/attestations.</summary>
+    async Task<AttestationRego> AttestationRegoAsync(CancellationToken ct) =>
+        new(new Trivy(await Toolchain.ResolveAsync(ToolPins.Trivy, ct), TrivyCache), RootDirectory / "policies" / "attestations" / "rego",
+            ArtifactsDirectory / "attestations");
+
     /// <summary>
     /// What this run's attestations must say: ClusterSnek's build type, the builder this environment is (the GitHub workflow, or
     /// the local builder), the commit each image was built from (the run's when unknown), and for the SBOM attestation the SBOM
@@ -121,6 +134,7 @@ partial class Build
                 : null)
         {
             CommitFor = digest => images.FirstOrDefault(i => i.Digest == digest)?.Revision,
+            MaxAge = TimeSpan.FromDays(AttestationMaxAgeDays),
         };
     }
 

@@ -89,6 +89,8 @@ public sealed class ImageBuild(ImageTools tools)
                     image.Revision is { Length: >= 12 } r ? r[..12] : image.Tag, inputs[s.Name][..19], image.Digest.Value[..19]);
             }
         var toBuild = services.Where(s => !kept.ContainsKey(s.Name)).ToList();
+        RunRecord.Current?.Note($"building {(toBuild.Count == 0 ? "none" : string.Join(", ", toBuild.Select(s => s.Name)))}; "
+            + $"unchanged, kept {(kept.Count == 0 ? "none" : string.Join(", ", kept.Keys))}");
 
         var serviceBuilder = new ServiceImageBuilder(request.Root, request.WorkDirectory, tools.DotNetAsync, tools.BuildahAsync, request.PublishEnvironment);
         var built = await AllOrNothing(toBuild.Select(s => serviceBuilder.BuildAsync(s, baseImage, registry, RepoPath(s), request.Source, cancellation)));

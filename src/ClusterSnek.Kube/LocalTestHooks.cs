@@ -37,28 +37,29 @@ public sealed partial class LocalTestHooks(Podman podman)
                     PodmanMemory(container["resources"]?["limits"]?["memory"]?.ToString()));
             }).ToList();
 
-    /// <summary>Runs each hook; one check per hook (its app as the subject), evidence naming what ran and what it printed.</summary>
+    /// <summary>
+    /// Runs the hooks side by side (each is an independent probe of one app; the release is already up), one check per hook in
+    /// the rendered order (its app as the subject), evidence naming what ran and what it printed.
+    /// </summary>
     public async Task<IReadOnlyList<VerificationCheck>> RunAsync(IReadOnlyList<LocalTestHook> hooks, IReadOnlyCollection<string> services,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default) =>
+        await Task.WhenAll(hooks.Select(hook => RunOneAsync(hook, services, cancellation)));
+
+    async Task<VerificationCheck> RunOneAsync(LocalTestHook hook, IReadOnlyCollection<string> services, CancellationToken cancellation)
     {
-        var checks = new List<VerificationCheck>();
-        foreach (var hook in hooks)
+        var command = hook.Command?.Select(a => Local(a, services)).ToList();
+        var args = hook.Args.Select(a => Local(a, services)).ToList();
+        var shown = string.Join(' ', [.. command ?? ["(entrypoint)"], .. args]);
+        var container = $"clustersnek-test-{hook.Subject}-{Guid.NewGuid():N}"[..40];
+        var result = await podman.RunToCompletionAsync(new PodmanRunSettings(hook.Image, container)
         {
-            var command = hook.Command?.Select(a => Local(a, services)).ToList();
-            var args = hook.Args.Select(a => Local(a, services)).ToList();
-            var shown = string.Join(' ', [.. command ?? ["(entrypoint)"], .. args]);
-            var container = $"clustersnek-test-{hook.Subject}-{Guid.NewGuid():N}"[..40];
-            var result = await podman.RunToCompletionAsync(new PodmanRunSettings(hook.Image, container)
-            {
-                User = hook.User, Entrypoint = command, Arguments = args, Memory = hook.Memory,
-            }, Timeout, cancellation);
-            var printed = (result.StandardOutput + "\n" + result.StandardError).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .LastOrDefault() ?? "(nothing)";
-            var evidence = $"Pod/{hook.Pod}: {shown} → exit {result.ExitCode}" + (result.ExitCode == 137 ? $" (killed: over its memory limit {hook.Memory})" : "") + $": {printed}";
-            checks.Add(result.ExitCode == 0 ? VerificationCheck.Pass(Check, hook.Subject, evidence) : VerificationCheck.Fail(Check, hook.Subject, evidence));
-            Log.Information("helm test {Pod}: {Outcome}", hook.Pod, result.ExitCode == 0 ? "passed" : "FAILED: " + evidence);
-        }
-        return checks;
+            User = hook.User, Entrypoint = command, Arguments = args, Memory = hook.Memory,
+        }, Timeout, cancellation);
+        var printed = (result.StandardOutput + "\n" + result.StandardError).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .LastOrDefault() ?? "(nothing)";
+        var evidence = $"Pod/{hook.Pod}: {shown} → exit {result.ExitCode}" + (result.ExitCode == 137 ? $" (killed: over its memory limit {hook.Memory})" : "") + $": {printed}";
+        Log.Information("helm test {Pod}: {Outcome}", hook.Pod, result.ExitCode == 0 ? "passed" : "FAILED: " + evidence);
+        return result.ExitCode == 0 ? VerificationCheck.Pass(Check, hook.Subject, evidence) : VerificationCheck.Fail(Check, hook.Subject, evidence);
     }
 
     /// <summary>A URL at one of the release's Services (<c>http://name:port</c>, optionally <c>name.namespace.svc…</c>) becomes 127.0.0.1:port.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ClusterSnek.Tools;
+using Serilog;
 
 namespace ClusterSnek.Policies;
 
@@ -13,10 +14,23 @@ public sealed class PolicyEvaluator(Trivy trivy, PolicyCatalog catalog, IReadOnl
         new("KSV116", "trivy 0.44's bundled KSV116 fails every resource, even a Service with no pod spec (tested: Known_broken_builtin_KSV116_fails_a_plain_Service); CSK004 checks runAsGroup instead."),
     ];
 
+    /// <summary>Checks kept from an earlier run of the same manifests (digests aside), Rego and scanner; null: always check.</summary>
+    public PolicyReuse? Reuse { get; init; }
+
     public async Task<PolicyResult> EvaluateAsync(string name, string manifests, bool placeholderDigests, CancellationToken cancellation = default)
     {
         var index = ManifestIndex.Build(manifests);
-        return Classify(name, await CheckAsync(name, manifests, cancellation), index, placeholderDigests);
+        var key = Reuse?.Key(manifests, catalog.RegoDirectory, string.Join(",", allowedRegistries));
+        if (key is not null && Reuse!.TryRead(name, key) is { } kept)
+        {
+            Log.Information("{Env}: the manifests differ from the last passing check only in image digests, and the policies and trivy are the same: "
+                + "its checks are reused, exceptions applied afresh", name);
+            return Classify(name, kept, index, placeholderDigests);
+        }
+        var checks = await CheckAsync(name, manifests, cancellation);
+        var result = Classify(name, checks, index, placeholderDigests);
+        if (key is not null) Reuse!.Write(name, key, checks, result);
+        return result;
     }
 
     /// <summary>Everything trivy reports on the manifests: built-in checks and the project's, passes included.</summary>

@@ -28,10 +28,20 @@ public sealed record ToolResult(string Tool, IReadOnlyList<string> Arguments, in
         ? $"{Tool} {Arguments.FirstOrDefault()} (pid {ProcessId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}) was killed by {signal} before it finished"
         : $"{Tool} {Arguments.FirstOrDefault()} failed (exit {ExitCode}): {LastErrorLine}";
 
-    /// <summary>The last non-empty line of stderr (or stdout), for one-line error messages.</summary>
-    public string LastErrorLine =>
-        (StandardError + "\n" + StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(l => !l.StartsWith("WARNING", StringComparison.OrdinalIgnoreCase)).LastOrDefault() ?? "(no output)";
+    /// <summary>
+    /// The line that says what went wrong, for one-line error messages: the first compiler/MSBuild error (<c>file(l,c): error CS…</c>)
+    /// when there is one (the last line of a failed build is only its elapsed time), else the last non-empty line of stderr (or stdout).
+    /// </summary>
+    public string LastErrorLine
+    {
+        get
+        {
+            var lines = (StandardError + "\n" + StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return lines.FirstOrDefault(l => l.Contains(": error ", StringComparison.Ordinal))
+                ?? lines.Where(l => !l.StartsWith("WARNING", StringComparison.OrdinalIgnoreCase) && !l.StartsWith("Time Elapsed", StringComparison.Ordinal))
+                    .LastOrDefault() ?? "(no output)";
+        }
+    }
 }
 
 /// <summary>A tool call that exited non-zero where success was required.</summary>
@@ -65,6 +75,23 @@ public abstract class ToolWrapper(ResolvedTool tool)
 {
     public ResolvedTool Tool { get; } = tool;
 
+    /// <summary>How often a long tool call says it is still running (which call, for how long): a quiet minute reads as a hang.</summary>
+    public static TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    async Task Heartbeat(string shown, Stopwatch clock, CancellationToken finished)
+    {
+        var what = shown.Length > 100 ? shown[..99] + "…" : shown;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(HeartbeatInterval, finished);
+                Log.Information("  {Tool} still running after {Duration}: {Arguments}", Tool.Name, FormatDuration(clock.Elapsed), what);
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
     protected async Task<ToolResult> RunAsync(IReadOnlyList<string> arguments, ToolCallOptions? options, CancellationToken cancellation)
     {
         options ??= new ToolCallOptions();
@@ -83,10 +110,12 @@ public abstract class ToolWrapper(ResolvedTool tool)
         using var forceful = new CancellationTokenSource();
         using var whenCancelled = options.GracefulCancellation is { } grace
             ? timeout.Token.Register(() => forceful.CancelAfter(grace)) : timeout.Token.Register(forceful.Cancel);
+        using var finished = new CancellationTokenSource();
         try
         {
             var running = command.ExecuteBufferedAsync(System.Text.Encoding.UTF8, System.Text.Encoding.UTF8, forceful.Token, timeout.Token);
             pid = running.ProcessId;
+            _ = Heartbeat(shown, clock, finished.Token);
             raw = await running;
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
@@ -94,6 +123,7 @@ public abstract class ToolWrapper(ResolvedTool tool)
             throw new ToolFailedException(new ToolResult(Tool.Name, arguments, -1, "", "timed out", clock.Elapsed),
                 $"{Tool.Name} {arguments.FirstOrDefault()} timed out after {options.Timeout}.");
         }
+        finally { finished.Cancel(); }
         var result = new ToolResult(Tool.Name, arguments, raw.ExitCode, raw.StandardOutput, raw.StandardError, clock.Elapsed) { ProcessId = pid };
         Log.Debug("{Tool} exit {ExitCode} in {Duration} ms\n{Output}", Tool.Name, result.ExitCode, (long)result.Duration.TotalMilliseconds,
             Redactor.Redact(Tail(result.StandardOutput + result.StandardError, 60)));

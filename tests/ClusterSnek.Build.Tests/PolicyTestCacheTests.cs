@@ -23,7 +23,7 @@ public sealed class PolicyTestCacheTests : IDisposable
         var definition = new TargetDefinition();
         target(definition);
         var key = new TargetCache(Root, new AbsolutePath(scratch) / "cache", null).ComputeKey("PolicyTest", definition, out var files);
-        return (key, files.Keys);
+        return (key, files.Files.Keys);
     }
 
     static ImageEntry Image(string service, char digit) =>

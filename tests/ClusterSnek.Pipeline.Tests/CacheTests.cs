@@ -79,3 +79,53 @@ public sealed class CacheTests
         Assert.Equal(1, RunOnce(root, "--no-cache").Build.Runs);
     }
 }
+
+/// <summary>The summary says why a target ran: no entry yet, which file or which named input value changed, which output is gone.</summary>
+[Collection("Engine")]
+public sealed class CacheMissReasonTests
+{
+    sealed class Keyed : PipelineBuild
+    {
+        [Parameter("digests, name=value")] public string[] Digests { get; set; } = ["backend=sha256:1", "frontend=sha256:2"];
+        public AbsolutePath? Root { get; set; }
+        public Target Produce => _ => _
+            .Inputs("src/**/*.txt")
+            .Inputs(() => Pinned())
+            .Outputs("out/result.txt")
+            .Executes(() =>
+            {
+                Directory.CreateDirectory(Root! / "out");
+                File.WriteAllText(Root! / "out" / "result.txt", "done");
+                Run.Note("produced 1 of 2");
+            });
+        IEnumerable<string?> Pinned() => Digests;
+    }
+
+    static string Reason(TempRoot root, params string[] args)
+    {
+        Engine.Run(new Keyed { Root = root.Path }, root, ["Produce", .. args]);
+        return root.PipelineJson().RootElement.GetProperty("targets").EnumerateArray()
+            .Single(t => t.GetProperty("name").GetString() == "Produce").GetProperty("reason").GetString()!;
+    }
+
+    [Fact]
+    public void Each_miss_names_its_cause_and_the_target_adds_what_it_did()
+    {
+        using var root = new TempRoot();
+        root.Write("src/a.txt", "one");
+        Assert.Equal("no cache entry yet; produced 1 of 2", Reason(root));
+        Assert.Equal("inputs unchanged", Reason(root));
+
+        File.WriteAllText(root.Path / "src" / "a.txt", "two");
+        root.Write("src/b.txt", "new");
+        Assert.Equal("changed: src/a.txt, src/b.txt (new); produced 1 of 2", Reason(root));
+
+        Assert.Equal("changed: Pinned() (backend); produced 1 of 2", Reason(root, "--digests", "backend=sha256:9", "frontend=sha256:2"));
+
+        File.Delete(root.Path / "out" / "result.txt");
+        Assert.Equal("output out/result.txt is gone; produced 1 of 2", Reason(root, "--digests", "backend=sha256:9", "frontend=sha256:2"));
+
+        File.Delete(root.Path / "src" / "b.txt");
+        Assert.StartsWith("changed: src/b.txt (deleted)", Reason(root, "--digests", "backend=sha256:9", "frontend=sha256:2"));
+    }
+}

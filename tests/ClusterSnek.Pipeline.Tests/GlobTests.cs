@@ -10,7 +10,7 @@ public sealed class GlobTests : IDisposable
         foreach (var file in new[]
                  {
                      "build/_build.csproj", "src/A/A.csproj", "src/A/deep/er/B.csproj", "src/A/bin/Debug/A.csproj", "src/A/obj/x.csproj",
-                     "node_modules/m/m.csproj", ".nuke/tools/t.csproj", "charts/c/.helmignore", "charts/c/values.yaml", "src/Z.txt", "src/a.txt",
+                     "node_modules/m/m.csproj", ".nuke/tools/t.csproj", ".github/g.csproj", "artifacts/podman/root/x.csproj", "charts/c/.helmignore", "charts/c/values.yaml", "src/Z.txt", "src/a.txt",
                      "src/B.TXT", ".git/config",
                  })
             root.Write(file, file);
@@ -21,8 +21,12 @@ public sealed class GlobTests : IDisposable
     IReadOnlyList<string> Files(params string[] globs) => Glob.Files(root.Path, globs);
 
     [Fact]
-    public void Double_star_reaches_any_depth_and_dot_folders_but_never_build_output_or_vcs_folders() =>
-        Assert.Equal([".nuke/tools/t.csproj", "build/_build.csproj", "src/A/A.csproj", "src/A/deep/er/B.csproj"], Files("**/*.csproj"));
+    public void Double_star_reaches_any_depth_and_dot_folders_but_never_build_output_vcs_folders_or_what_runs_leave() =>
+        Assert.Equal([".github/g.csproj", "build/_build.csproj", "src/A/A.csproj", "src/A/deep/er/B.csproj"], Files("**/*.csproj"));
+
+    [Fact]
+    public void A_glob_that_names_a_run_output_folder_still_reaches_into_it() =>
+        Assert.Equal(["artifacts/podman/root/x.csproj"], Files("artifacts/**/*.csproj"));
 
     [Fact]
     public void Results_are_relative_with_slashes_sorted_ordinally_and_once_each() =>

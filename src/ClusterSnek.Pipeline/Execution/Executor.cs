@@ -89,10 +89,11 @@ internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCa
                 return;
             }
             string? key = null;
-            Dictionary<string, string>? fileHashes = null;
+            TargetCache.KeyParts? parts = null;
             if (cache is not null && node.Definition.IsCacheable)
             {
-                key = cache.ComputeKey(node.Name, node.Definition, out fileHashes);
+                key = cache.ComputeKey(node.Name, node.Definition, out parts);
+                string? refusedReplay = null;
                 if (cache.TryHit(node.Name, node.Definition, key) is { } recorded)
                 {
                     record.Restore(node.Name, recorded);
@@ -103,9 +104,13 @@ internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCa
                         return;
                     }
                     record.Unrestore(node.Name);
+                    refusedReplay = refused;
                     Log.Warning("cached {Target} refused: {Reason}: running {Target}", node.Name, refused, node.Name);
                 }
+                reason = refusedReplay is not null ? "cached result refused: " + refusedReplay : cache.WhyMiss(node.Name, node.Definition, parts);
+                Log.Information("Runs: {Why}", reason);
             }
+            else reason = cache is null && node.Definition.IsCacheable ? "--no-cache" : "always runs";
             foreach (var action in node.Definition.Actions)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -113,8 +118,8 @@ internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCa
             }
             if (cache is not null && key is not null)
             {
-                key = cache.ComputeKey(node.Name, node.Definition, out fileHashes);
-                cache.Store(node.Name, key, record.ContributionsOf(node.Name), fileHashes!);
+                key = cache.ComputeKey(node.Name, node.Definition, out parts);
+                cache.Store(node.Name, key, record.ContributionsOf(node.Name), parts);
             }
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
@@ -141,6 +146,8 @@ internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCa
         finally
         {
             clock.Stop();
+            if (status == TargetStatus.Succeeded && record.NotesOf(node.Name) is { Count: > 0 } notes)
+                reason = string.Join("; ", [.. reason is null ? [] : new[] { reason }, .. notes]);
             if (status is TargetStatus.Cached or TargetStatus.Skipped) Log.Information("{Status}: {Reason}", status.ToString(), reason);
             output.End(scope);
             lock (gate) if (status == TargetStatus.Failed && !node.Definition.Proceed) stopping = true;

@@ -63,6 +63,20 @@ public sealed class RunRecord
 
     public void Conclude(string line) => conclusions.Enqueue(line);
 
+    readonly ConcurrentDictionary<string, ConcurrentQueue<string>> notes = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A few words the running target adds to its row of the summary (what it did and did not redo: "rebuilt backend; kept
+    /// frontend"); also logged. Outside a target it is only logged.
+    /// </summary>
+    public void Note(string line)
+    {
+        Serilog.Log.Information("{Note}", line);
+        if (CurrentTarget is { } target) notes.GetOrAdd(target, _ => new()).Enqueue(line);
+    }
+
+    public IReadOnlyList<string> NotesOf(string target) => notes.TryGetValue(target, out var q) ? q.ToArray() : [];
+
     /// <summary>Records a section; only its writer target may (outside a target, e.g. in a unit test, anyone may).</summary>
     public void Set<T>(Section<T> section, T value) where T : class
     {

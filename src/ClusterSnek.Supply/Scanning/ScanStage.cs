@@ -10,6 +10,9 @@ public sealed record ScanOptions(AbsolutePath Root, AbsolutePath Output, GateOpt
 {
     public DateOnly Today { get; init; } = DateOnly.FromDateTime(DateTime.UtcNow);
     public int Parallelism { get; init; } = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>Findings kept from earlier scans of the same digest (and of unchanged config files) by the same scanner and database.</summary>
+    public ScanReuse? Reuse { get; init; }
 }
 
 /// <summary>The scan of one subject (an image, or "repository"): findings, the vulnerability part's status and the gate's decision.</summary>
@@ -37,6 +40,8 @@ public sealed record ScanRun(IReadOnlyList<SubjectScan> Subjects, ScanRecord Rec
 /// </summary>
 public sealed class ScanStage(Trivy trivy, Skopeo skopeo, ScanOptions options)
 {
+    int reusedImages;
+
     public const string RepositorySubject = "repository";
 
     /// <summary>Folders never scanned in the repository: build output, installed tools, run artifacts.</summary>
@@ -60,12 +65,21 @@ public sealed class ScanStage(Trivy trivy, Skopeo skopeo, ScanOptions options)
         var results = await Task.WhenAll(work);
 
         foreach (var r in results) Report(r);
+        if (options.Reuse is not null)
+            RunRecord.Current?.Note($"scanned {images.Count - reusedImages} image(s), reused the findings of {reusedImages} unchanged digest(s)");
         return new ScanRun(results, Record(results));
     }
 
     async Task<SubjectScan> ScanImageAsync(ImageEntry entry, IReadOnlyList<ExceptionEntry> exceptions, CancellationToken cancellation)
     {
         var image = entry.Staged.Image; // the staging copy: nothing is released before this scan passed
+        if (options.Reuse?.TryRead(entry.Digest.Value) is var (reusedStatus, reused))
+        {
+            Log.Information("{Service}: {Digest} was scanned before by this trivy and database; its findings are reused, the gate decides again",
+                entry.Service, entry.Digest.Value[..19]);
+            Interlocked.Increment(ref reusedImages);
+            return Write(entry.FileName, image.ToString(), entry.Digest, reusedStatus, reused, exceptions, artifactPrefix: null);
+        }
         var work = (options.Output / "work").CreateDirectory();
         var archive = work / (entry.FileName + ".docker.tar");
         try
@@ -79,6 +93,7 @@ public sealed class ScanStage(Trivy trivy, Skopeo skopeo, ScanOptions options)
 
             var (status, vulnerabilities) = await ScanVulnerabilitiesAsync(entry, archive, work, cancellation);
             findings.AddRange(vulnerabilities);
+            options.Reuse?.Write(entry.Digest.Value, status, findings);
             return Write(entry.FileName, image.ToString(), entry.Digest, status, findings, exceptions, artifactPrefix: null);
         }
         finally
@@ -107,9 +122,20 @@ public sealed class ScanStage(Trivy trivy, Skopeo skopeo, ScanOptions options)
         var secretsFile = work / "repository.secrets.json";
         var configFile = work / "repository.config.json";
         await trivy.SecretScanAsync(options.Root, secretsFile, SkippedDirectories, cancellation);
-        await trivy.ConfigAsync(s => s with { Target = options.Root, Output = configFile, SkipDirectories = ConfigSkippedDirectories }, cancellation);
-        var findings = TrivyReport.Parse(await File.ReadAllTextAsync(secretsFile, cancellation), secretsFile)
-            .Concat(TrivyReport.Parse(await File.ReadAllTextAsync(configFile, cancellation), configFile)).ToList();
+        var configKey = options.Reuse is null ? null : ScanReuse.ConfigDigest(options.Root, ConfigSkippedDirectories);
+        IReadOnlyList<Finding> config;
+        if (configKey is not null && options.Reuse!.TryRead(configKey) is var (_, reusedConfig))
+        {
+            Log.Information("repository: no file trivy config reads has changed ({Key}); its config findings are reused", configKey[..22]);
+            config = reusedConfig;
+        }
+        else
+        {
+            await trivy.ConfigAsync(s => s with { Target = options.Root, Output = configFile, SkipDirectories = ConfigSkippedDirectories }, cancellation);
+            config = TrivyReport.Parse(await File.ReadAllTextAsync(configFile, cancellation), configFile);
+            if (configKey is not null) options.Reuse!.Write(configKey, VulnerabilityScanStatus.NotRun("config"), config);
+        }
+        var findings = TrivyReport.Parse(await File.ReadAllTextAsync(secretsFile, cancellation), secretsFile).Concat(config).ToList();
         // The repository has no packages to match; vulnerabilities are the images' part.
         return Write(RepositorySubject, null, null, VulnerabilityScanStatus.NotRun("not applicable: the repository scan covers secrets and configuration"), findings, exceptions, artifactPrefix: null,
             requireVulns: false);

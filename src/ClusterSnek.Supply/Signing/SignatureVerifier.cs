@@ -5,6 +5,9 @@ namespace ClusterSnek.Supply.Signing;
 /// <summary>The verdict for one image: passed only when a signature and every required attestation verified.</summary>
 public sealed record ImageVerification(ImageReference Image, Digest Digest, bool Passed, IReadOnlyList<string> Reasons, int ValidSignatures, IReadOnlyList<string> VerifiedPredicates)
 {
+    /// <summary>The in-toto statements whose DSSE signature verified with the key and whose subject is the digest (one per predicate).</summary>
+    public IReadOnlyList<InTotoStatement> Statements { get; init; } = [];
+
     /// <summary>One line naming the image and why it failed (or that it passed).</summary>
     public string Summary => Passed
         ? $"{Image.Name}@{Digest}: signature and {VerifiedPredicates.Count} attestation(s) verified"
@@ -14,13 +17,12 @@ public sealed record ImageVerification(ImageReference Image, Digest Digest, bool
 /// <summary>
 /// Verifies what <see cref="ImageSigner"/> (or cosign with a key) wrote: the tag still points at the released digest,
 /// a simple-signing payload names that digest and repository and its ECDSA signature verifies with the public key,
-/// and each required attestation is a DSSE envelope signed by the key whose in-toto subject is the digest. Fails closed.
+/// and each required attestation is a DSSE envelope signed by the key whose in-toto subject is the digest (what cosign's own
+/// verification checks). What the verified statements say is judged by the Rego attestation policies (<see cref="AttestationRego"/>,
+/// run by <see cref="VerifyStage"/>). Fails closed.
 /// </summary>
 public sealed class SignatureVerifier(RegistryClient registry, PublicKey key)
 {
-    /// <summary>What verified attestations must say (null: only their signature and subject are checked).</summary>
-    public AttestationPolicy? Policy { get; init; }
-
     public static readonly IReadOnlyList<string> DefaultPredicates = [InTotoStatement.CycloneDxPredicate, InTotoStatement.SlsaProvenancePredicate];
 
     /// <param name="image">The image; when it carries a tag too, the tag must still point at <paramref name="digest"/>.</param>
@@ -39,9 +41,9 @@ public sealed class SignatureVerifier(RegistryClient registry, PublicKey key)
                 return Fail(image, digest, [.. reasons, "the image digest is not in the registry"]);
 
             var valid = await VerifySignaturesAsync(image, digest, reasons, cancellation);
-            var predicates = await VerifyAttestationsAsync(image, digest, requiredPredicates ?? DefaultPredicates, reasons, cancellation);
+            var statements = await VerifyAttestationsAsync(image, digest, requiredPredicates ?? DefaultPredicates, reasons, cancellation);
             var passed = reasons.Count == 0 && valid > 0;
-            return new ImageVerification(image, digest, passed, reasons, valid, predicates);
+            return new ImageVerification(image, digest, passed, reasons, valid, [.. statements.Select(s => s.PredicateType)]) { Statements = statements };
         }
         catch (Exception e) when (e is RegistryException or SigningException or FormatException)
         {
@@ -102,7 +104,7 @@ public sealed class SignatureVerifier(RegistryClient registry, PublicKey key)
         return Normal(signed) == Normal(expected);
     }
 
-    async Task<IReadOnlyList<string>> VerifyAttestationsAsync(ImageReference image, Digest digest, IReadOnlyList<string> required, List<string> reasons, CancellationToken cancellation)
+    async Task<IReadOnlyList<InTotoStatement>> VerifyAttestationsAsync(ImageReference image, Digest digest, IReadOnlyList<string> required, List<string> reasons, CancellationToken cancellation)
     {
         if (required.Count == 0) return [];
         var attRef = image.WithTag(CosignFormat.AttestationTag(digest));
@@ -112,7 +114,7 @@ public sealed class SignatureVerifier(RegistryClient registry, PublicKey key)
             return [];
         }
         var manifest = (await registry.GetManifestAsync(attRef, cancellation)).AsImage(attRef.ToString());
-        var verified = new List<string>();
+        var verified = new List<InTotoStatement>();
         foreach (var predicate in required)
         {
             var layers = manifest.Layers.Where(l => l.MediaType == CosignFormat.DsseMediaType && l.Annotation(CosignFormat.PredicateTypeAnnotation) == predicate).ToList();
@@ -120,25 +122,34 @@ public sealed class SignatureVerifier(RegistryClient registry, PublicKey key)
             var failures = new List<string>();
             foreach (var layer in layers)
             {
-                var failure = await CheckAttestationAsync(image, digest, predicate, layer, cancellation);
-                if (failure is null) { verified.Add(predicate); break; }
-                failures.Add(failure);
+                var (statement, failure) = await CheckAttestationAsync(image, digest, predicate, layer, cancellation);
+                if (statement is not null) { verified.Add(statement); break; }
+                failures.Add(failure!);
             }
-            if (!verified.Contains(predicate)) reasons.Add($"{predicate} attestation: {string.Join("; ", failures.Distinct())}");
+            if (!verified.Any(s => s.PredicateType == predicate)) reasons.Add($"{predicate} attestation: {string.Join("; ", failures.Distinct())}");
         }
         return verified;
     }
 
-    async Task<string?> CheckAttestationAsync(ImageReference image, Digest digest, string predicate, Descriptor layer, CancellationToken cancellation)
+    /// <summary>The statement when the layer's DSSE envelope verifies with the key and speaks about the digest; else why not.</summary>
+    async Task<(InTotoStatement? Statement, string? Failure)> CheckAttestationAsync(ImageReference image, Digest digest, string predicate, Descriptor layer, CancellationToken cancellation)
     {
         var source = $"{image.Name}:{CosignFormat.AttestationTag(digest)}";
         var envelope = DsseEnvelope.Parse(await registry.GetBlobAsync(image.Registry, image.Repository, layer.Digest, cancellation), source);
-        if (envelope.PayloadType != DsseEnvelope.InTotoPayloadType) return $"payloadType is '{envelope.PayloadType}', not {DsseEnvelope.InTotoPayloadType}";
-        if (!envelope.VerifiedBy(key)) return "DSSE signature does not verify with the public key (envelope altered or signed by another key)";
-        var statement = InTotoStatement.Parse(envelope.PayloadBytes(), source);
-        if (statement.PredicateType != predicate) return $"statement predicateType is '{statement.PredicateType}', the layer says '{predicate}'";
+        if (envelope.PayloadType != DsseEnvelope.InTotoPayloadType) return (null, $"payloadType is '{envelope.PayloadType}', not {DsseEnvelope.InTotoPayloadType}");
+        if (!envelope.VerifiedBy(key)) return (null, "DSSE signature does not verify with the public key (envelope altered or signed by another key)");
+        return Bound(InTotoStatement.Parse(envelope.PayloadBytes(), source), digest, predicate);
+    }
+
+    /// <summary>
+    /// A verified statement counts for this image only when it is of the predicate asked for and its subject is the digest (cosign's
+    /// own check); the ATT001 policy checks the subject again, for statements that come from cosign's output.
+    /// </summary>
+    internal static (InTotoStatement? Statement, string? Failure) Bound(InTotoStatement statement, Digest digest, string predicate)
+    {
+        if (statement.PredicateType != predicate) return (null, $"statement predicateType is '{statement.PredicateType}', the layer says '{predicate}'");
         if (!statement.Subjects.Any(s => s.Digest == digest))
-            return $"statement subject mismatch: it names {string.Join(", ", statement.Subjects.Select(s => s.Digest.Value))}, not {digest}";
-        return Policy?.Check(statement, digest) is { Count: > 0 } failures ? string.Join("; ", failures) : null;
+            return (null, $"statement subject mismatch: it names {string.Join(", ", statement.Subjects.Select(s => s.Digest.Value))}, not {digest}");
+        return (statement, null);
     }
 }

@@ -49,4 +49,64 @@ public sealed class CosignCliTests
         Assert.Equal(["verify", "--certificate-identity-regexp", "^https://github.com/org/repo/", "--certificate-oidc-issuer",
             "https://token.actions.githubusercontent.com", "ghcr.io/org/backend@" + D], args);
     }
+
+    [Fact]
+    public void Keyless_attestation_verification_asks_for_each_predicate_type_with_the_identity_and_githubs_issuer()
+    {
+        var image = ImageReference.Parse("ghcr.io/org/backend");
+        Assert.Equal(["verify-attestation", "--type", "slsaprovenance1", "--certificate-identity-regexp", "^https://github.com/org/repo/",
+            "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com", "ghcr.io/org/backend@" + D],
+            CosignCli.VerifyAttestationKeylessArguments(image, D, InTotoStatement.SlsaProvenancePredicate, "^https://github.com/org/repo/"));
+        Assert.Equal("cyclonedx", CosignCli.VerifyAttestationKeylessArguments(image, D, InTotoStatement.CycloneDxPredicate, "^x")[2]);
+    }
+
+    // cosign's documented output of verify-attestation (sigstore docs, "Verifying an attestation": `cosign verify-attestation … | jq
+    // -r .payload | base64 -d`): stdout holds one DSSE envelope per verified attestation, one JSON object per line; the
+    // "Verification for … The following checks were performed" text goes to stderr.
+    static string CosignStdout(params InTotoStatement[] statements) => string.Join("\n", statements.Select(s =>
+        $$"""{"payloadType":"application/vnd.in-toto+json","payload":"{{Convert.ToBase64String(s.ToBytes())}}","signatures":[{"keyid":"","sig":"MEUCIQDfake"}]}"""));
+
+    static InTotoStatement Provenance(Digest subject) => InTotoStatement.For(ImageReference.Parse("ghcr.io/org/backend"), subject,
+        InTotoStatement.SlsaProvenancePredicate, new System.Text.Json.Nodes.JsonObject { ["buildDefinition"] = new System.Text.Json.Nodes.JsonObject() });
+
+    static ClusterSnek.Tools.ToolResult Cosign(int exit, string stdout, string stderr = "") =>
+        new("cosign", [], exit, stdout, stderr, TimeSpan.Zero);
+
+    [Fact]
+    public void The_statements_of_cosigns_documented_verify_attestation_output_are_read()
+    {
+        var statements = CosignCli.ParseVerifiedAttestations(CosignStdout(Provenance(D), Provenance(D)) + "\n", "test");
+        Assert.Equal(2, statements.Count);
+        Assert.Equal(D, statements[0].Subjects[0].Digest);
+        Assert.Equal(InTotoStatement.SlsaProvenancePredicate, statements[0].PredicateType);
+    }
+
+    [Fact]
+    public void A_verified_statement_about_this_digest_is_kept_for_the_policies()
+    {
+        var reasons = new List<string>();
+        var found = KeylessSignStage.Statements(Cosign(0, CosignStdout(Provenance(D))), ImageReference.Parse("ghcr.io/org/backend"), D,
+            InTotoStatement.SlsaProvenancePredicate, reasons);
+        Assert.Empty(reasons);
+        Assert.Single(found);
+    }
+
+    [Fact]
+    public void Without_a_verified_attestation_the_image_is_not_verified()
+    {
+        var image = ImageReference.Parse("ghcr.io/org/backend");
+        var failed = new List<string>();
+        var none = new List<string>();
+        var other = new List<string>();
+        var otherDigest = new Digest("sha256:" + new string('b', 64));
+
+        KeylessSignStage.Statements(Cosign(1, "", "Error: no matching attestations: none of the attestations matched the predicate type: slsaprovenance1"),
+            image, D, InTotoStatement.SlsaProvenancePredicate, failed);
+        KeylessSignStage.Statements(Cosign(0, ""), image, D, InTotoStatement.SlsaProvenancePredicate, none);
+        KeylessSignStage.Statements(Cosign(0, CosignStdout(Provenance(otherDigest))), image, D, InTotoStatement.SlsaProvenancePredicate, other);
+
+        Assert.Equal(["cosign verify-attestation --type slsaprovenance1 (keyless): Error: no matching attestations: none of the attestations matched the predicate type: slsaprovenance1"], failed);
+        Assert.Equal(["cosign verify-attestation --type slsaprovenance1 (keyless): cosign verified no https://slsa.dev/provenance/v1 attestation"], none);
+        Assert.Equal([$"https://slsa.dev/provenance/v1 attestation: statement subject mismatch: it names {otherDigest}, not {D}"], other);
+    }
 }

@@ -94,54 +94,33 @@ public sealed class StageTests(RegistryFixture registry) : IDisposable
     }
 
     [Fact]
-    public async Task Attestations_signed_at_another_commit_fail_verification_naming_the_commit()
+    public async Task The_attestation_policies_judge_each_image_by_the_commit_it_was_built_from_in_one_trivy_run()
     {
-        var entry = await ImageAsync("oldcommit", withSbom: true);
-        var signedAt = new ProvenanceFacts("https://github.com/clustersnek/clustersnek/local-builder", "1", "Sign", new Dictionary<string, object?>(), null,
-            "0000000000000000000000000000000000000000", "urn:uuid:1", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
-        await Signer.RunAsync([entry], signedAt, Ct);
-        var sbom = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(ClusterSnek.Supply.Sbom.SbomStage.FileFor(root / "sbom", entry)))!;
-        var policy = new AttestationPolicy(ProvenanceFacts.BuildType, [signedAt.BuilderId], "1111111111111111111111111111111111111111",
-            _ => ("sbom/oldcommit.cdx.json", sbom));
-
-        var verdict = Assert.Single(await new VerifyStage(registry.Client, key.Public) { Policy = policy }.RunAsync([entry], Ct));
-
-        Assert.False(verdict.Passed);
-        Assert.Equal("https://slsa.dev/provenance/v1 attestation: provenance buildDefinition.resolvedDependencies[].digest.gitCommit: " +
-            "expected 1111111111111111111111111111111111111111, found 0000000000000000000000000000000000000000", Assert.Single(verdict.Reasons));
-    }
-
-    [Fact]
-    public async Task Attestations_that_say_what_the_release_is_pass_the_policy()
-    {
-        var entry = await ImageAsync("goodcommit", withSbom: true);
-        var facts = new ProvenanceFacts("https://github.com/clustersnek/clustersnek/local-builder", "1", "Sign", new Dictionary<string, object?>(), null,
-            "1111111111111111111111111111111111111111", "urn:uuid:1", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
-        await Signer.RunAsync([entry], facts, Ct);
-        var sbom = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(ClusterSnek.Supply.Sbom.SbomStage.FileFor(root / "sbom", entry)))!;
-        var policy = new AttestationPolicy(ProvenanceFacts.BuildType, [facts.BuilderId], facts.Commit, _ => ("sbom/goodcommit.cdx.json", sbom));
-
-        var verdict = Assert.Single(await new VerifyStage(registry.Client, key.Public) { Policy = policy }.RunAsync([entry], Ct));
-
-        Assert.True(verdict.Passed, string.Join("; ", verdict.Reasons));
-    }
-
-    [Fact]
-    public async Task A_cached_image_signed_at_a_later_commit_verifies_against_the_commit_it_was_built_from()
-    {
-        var built = (await ImageAsync("cachedbuild", withSbom: true)) with { Revision = "2222222222222222222222222222222222222222" };
-        var signedAt = new ProvenanceFacts("https://github.com/clustersnek/clustersnek/local-builder", "1", "Sign", new Dictionary<string, object?>(), null,
-            "3333333333333333333333333333333333333333", "urn:uuid:1", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
-        await Signer.RunAsync([built], signedAt, Ct);
-        var sbom = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(ClusterSnek.Supply.Sbom.SbomStage.FileFor(root / "sbom", built)))!;
-        var policy = new AttestationPolicy(ProvenanceFacts.BuildType, [signedAt.BuilderId], signedAt.Commit, _ => ("sbom/cachedbuild.cdx.json", sbom))
+        const string Local = "https://github.com/clustersnek/clustersnek/local-builder";
+        static ProvenanceFacts At(string commit) => new(Local, "1", "Sign", new Dictionary<string, object?>(), null, commit, "urn:uuid:1",
+            DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+        // Signed at another commit than the release's; signed at the release's; built (cached) at 2222… and signed while the run was at 3333….
+        var oldCommit = await ImageAsync("oldcommit", withSbom: true);
+        var goodCommit = await ImageAsync("goodcommit", withSbom: true);
+        var cached = (await ImageAsync("cachedbuild", withSbom: true)) with { Revision = "2222222222222222222222222222222222222222" };
+        await Signer.RunAsync([oldCommit], At("0000000000000000000000000000000000000000"), Ct);
+        await Signer.RunAsync([goodCommit], At("1111111111111111111111111111111111111111"), Ct);
+        await Signer.RunAsync([cached], At("3333333333333333333333333333333333333333"), Ct);
+        var sboms = new[] { oldCommit, goodCommit, cached }.ToDictionary(e => e.Digest, e => ($"sbom/{e.Service}.cdx.json",
+            System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(ClusterSnek.Supply.Sbom.SbomStage.FileFor(root / "sbom", e)))!));
+        var policy = new AttestationPolicy(ProvenanceFacts.BuildType, [Local], "1111111111111111111111111111111111111111", d => sboms[d])
         {
-            CommitFor = digest => digest == built.Digest ? built.Revision : null,
+            CommitFor = digest => digest == cached.Digest ? cached.Revision : null,
         };
 
-        var verdict = Assert.Single(await new VerifyStage(registry.Client, key.Public) { Policy = policy }.RunAsync([built], Ct));
+        var verdicts = await new VerifyStage(registry.Client, key.Public) { Policy = policy, Rego = await Regos.CreateAsync() }
+            .RunAsync([oldCommit, goodCommit, cached], Ct);
 
-        Assert.True(verdict.Passed, string.Join("; ", verdict.Reasons));
+        Assert.False(verdicts[0].Passed);
+        Assert.Equal("provenance attestation refused by policy: ATT004 predicate.buildDefinition.resolvedDependencies[].digest.gitCommit: " +
+            "expected 1111111111111111111111111111111111111111, found 0000000000000000000000000000000000000000", Assert.Single(verdicts[0].Reasons));
+        Assert.True(verdicts[1].Passed, string.Join("; ", verdicts[1].Reasons));
+        Assert.True(verdicts[2].Passed, string.Join("; ", verdicts[2].Reasons));
     }
 
     [Fact]
@@ -162,6 +141,24 @@ public sealed class StageTests(RegistryFixture registry) : IDisposable
         Assert.Equal(2, (await registry.Client.GetManifestAsync(attTag, Ct)).AsImage(attTag.ToString()).Layers.Count);
         Assert.Equal((first.Digest, first.Tag, first.Manifest, first.Attestations), (second.Digest, second.Tag, second.Manifest, second.Attestations));
         Assert.Equal(first.PredicateTypes.Order(), second.PredicateTypes.Order());
+    }
+
+    [Theory]
+    [InlineData("old")]
+    [InlineData("commit")]
+    public async Task Existing_attestations_this_run_would_not_write_are_made_again_so_the_policies_pass(string what)
+    {
+        var entry = (await ImageAsync("outdated" + what, withSbom: true)) with { Revision = "4444444444444444444444444444444444444444" };
+        var attTag = entry.Repository.WithTag(CosignFormat.AttestationTag(entry.Digest));
+        var before = what == "old"
+            ? Facts with { Commit = entry.Revision, StartedOn = DateTimeOffset.UtcNow.AddDays(-20), FinishedOn = DateTimeOffset.UtcNow.AddDays(-20) }
+            : Facts with { Commit = "5555555555555555555555555555555555555555" };
+        await Signer.RunAsync([entry with { Revision = null }], before, Ct);
+        var old = await registry.Client.ResolveAsync(attTag, Ct);
+
+        await Signer.RunAsync([entry], Facts, Ct);
+
+        Assert.NotEqual(old, await registry.Client.ResolveAsync(attTag, Ct));
     }
 
     [Fact]
