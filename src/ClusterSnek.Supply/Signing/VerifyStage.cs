@@ -22,7 +22,8 @@ public sealed class VerifyStage(RegistryClient registry, PublicKey key)
         var verified = new List<(ImageVerdict, IReadOnlyList<AttestationInput>)>();
         foreach (var entry in images)
         {
-            var result = await verifier.VerifyAsync(entry.Repository, entry.Digest, cancellation: cancellation);
+            // With its release tag: a tag moved to another digest since Promote is refused ("re-tagged").
+            var result = await verifier.VerifyAsync(entry.Repository.WithTag(entry.Tag), entry.Digest, cancellation: cancellation);
             if (!result.Passed) Log.Error("REJECTED {Service}: {Summary}", entry.Service, result.Summary);
             else if (Policy is null) Log.Information("verified: {Summary}", result.Summary);
             verified.Add((new ImageVerdict(entry.Service, entry.Digest, result.Passed, result.Passed ? [] : [.. result.Reasons]),
