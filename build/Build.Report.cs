@@ -1,3 +1,4 @@
+using ClusterSnek.Images.Distribution;
 using ClusterSnek.Pipeline;
 using ClusterSnek.Reports;
 using ClusterSnek.Reports.Audit;
@@ -10,10 +11,6 @@ partial class Build
     [Parameter("GitHub token for commit statuses, the PR comment and deployments (GitHub Actions only)", EnvironmentVariable = "GITHUB_TOKEN"), Secret]
     public string? GitHubToken { get; set; }
 
-    /// <summary>Records a side effect (push, signature, deploy...) in the run's hash-chained audit log.</summary>
-    static void Audit(string action, string subject, string? digest, string outcome = AuditOutcome.Succeeded) =>
-        AuditLog.Record(action, subject, digest, outcome);
-
     Target Report => _ => _
         .Description("Render artifacts/report.html (and the GitHub job summary) from the run's record; closes every run")
         .AlwaysLast()
@@ -22,8 +19,8 @@ partial class Build
         .Executes(() =>
         {
             var pipeline = Run.ToDocument();
-            AuditLog.Current.Seal();
-            var audit = AuditLog.Current.EntriesSince(Run.StartedAt);
+            PipelineAudit.Seal();
+            var audit = PipelineAudit.EntriesSince(Run.StartedAt);
             var html = ReportRenderer.WriteReport(pipeline, ArtifactsDirectory / "report.html", audit);
             var markdown = JobSummary.Write(pipeline, ArtifactsDirectory / "report.md", Environment.GetEnvironmentVariable, audit);
             Log.Information("{Verdict}", Verdict.Of(pipeline).Summary);
@@ -31,17 +28,50 @@ partial class Build
         });
 
     Target VerifyAudit => _ => _
-        .Description("Check artifacts/audit.jsonl: hash chain, sequence and signed head; names the first broken line")
+        .Description("Check artifacts/audit.jsonl: hash chain, sequence, head signed by the trust root's key, and against its anchor in the registry; "
+            + "then move the anchor forward. An edited, truncated, replaced or deleted log fails the run, named in one line")
         .AlwaysLast()
         .After(Report)
-        .Executes(() =>
+        .Reads(Sections.Charts, Sections.Images)
+        .Executes(async ct =>
         {
-            var log = AuditLog.Current;
-            var result = AuditVerifier.Verify(log.File, log.HeadFile, log.PublicKey);
-            Run.Set(Sections.Audit, new AuditRecord(log.File.RelativeTo(RootDirectory), log.KeyId, result.Entries, result.Intact, result.Problems.Select(p => p.ToString()).ToList()));
-            foreach (var problem in result.Problems) Log.Error("{File} {Problem}", log.File.Name, problem);
-            if (!result.Intact) throw new InvalidOperationException($"{log.File.Name}: {result.Summary}; first: {result.Problems[0]}");
-            Log.Information("{Summary} (key {KeyId})", result.Summary, log.KeyId);
+            var log = PipelineAudit;
+            var trust = auditTrust!;
+            var local = AuditVerifier.Verify(log.File, log.HeadFile, trust.Key ?? log.PublicKey);
+            var (anchor, client, unreachable) = await AuditAnchorAsync(ct);
+            using var _ = client;
+            AnchorVerdict verdict;
+            AnchoredLog? anchored = null;
+            if (anchor is null) verdict = AnchorVerdict.Unreachable(Registry ?? "embedded", unreachable);
+            else
+            {
+                try { anchored = await anchor.FetchAsync(ct); verdict = AuditAnchorCheck.Compare(log.File, log.HeadFile, anchored, trust.Key ?? log.PublicKey); }
+                catch (RegistryException e) { verdict = AnchorVerdict.Unreachable(anchor.Reference.Registry, e.Message); anchor = null; }
+            }
+            var restart = !verdict.Holds && AuditRestart && local.Intact && verdict.State != AnchorState.ForgedAnchor;
+            if (restart) Log.Warning("--audit-restart: starting a new anchored log although {Verdict}", verdict.Message);
+            var problems = local.Problems.Select(p => p.ToString()).ToList();
+            if (!verdict.Holds && !restart) problems.Insert(0, verdict.Message);
+            var intact = problems.Count == 0;
+            var anchorLine = verdict.Message;
+            if (intact && anchor is not null && log.Snapshot() is { } snapshot)
+            {
+                var digest = await anchor.PushAsync(snapshot.Log, snapshot.Head, AuditRelease(), restart ? anchored?.Head.Head : null, ct: ct);
+                anchorLine = $"anchored at {anchor.Reference}@{digest.Value} ({(restart ? "restarted" : verdict.Message)})";
+                RecordAuditWithGitHubRun($"{snapshot.Head.Entries} entries, head `{snapshot.Head.Head}`, signed by key `{snapshot.Head.KeyId}`, {anchorLine}",
+                    new Dictionary<string, string> { ["audit-head"] = snapshot.Head.Head, ["audit-anchor"] = $"{anchor.Reference}@{digest.Value}" });
+            }
+            else if (intact && log.Snapshot() is { } unanchored)
+                RecordAuditWithGitHubRun($"{unanchored.Head.Entries} entries, head `{unanchored.Head.Head}`, signed by key `{unanchored.Head.KeyId}`; {anchorLine}",
+                    new Dictionary<string, string> { ["audit-head"] = unanchored.Head.Head });
+            Run.Set(Sections.Audit, new AuditRecord(log.File.RelativeTo(RootDirectory), log.KeyId, local.Entries, intact, problems, anchorLine));
+            foreach (var problem in problems) Log.Error("{File} {Problem}", log.File.Name, problem);
+            if (!intact)
+                throw new InvalidOperationException($"{log.File.Name}: audit log TAMPERED: {problems[0]}");
+            if (!verdict.Anchored && !restart) Log.Warning("{Anchor}", anchorLine);
+            Log.Information("{Summary}, head signed by key {KeyId} ({Trust}); {Anchor}", local.Summary, log.KeyId,
+                trust.Key is null ? $"checked with this run's own key only: {trust.Description}" : $"trust root: {trust.Description}",
+                verdict.Anchored || restart ? anchorLine : "not anchored");
         });
 
     Target PublishGitHub => _ => _
@@ -52,6 +82,7 @@ partial class Build
         .Reads([.. Sections.All])
         .Executes(async ct =>
         {
+            UseAuditLog(); // GitHubPublisher records its updates into the run's log
             var context = GitHubContext.FromEnvironment(Environment.GetEnvironmentVariable, GitHubToken, out var reason)
                 ?? throw new InvalidOperationException(reason);
             var pipeline = Run.ToDocument();

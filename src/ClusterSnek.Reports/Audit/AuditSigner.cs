@@ -38,29 +38,3 @@ public sealed class AuditSigner
         return key.VerifyData(message, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
     }
 }
-
-/// <summary>Where the audit key comes from when the pipeline's signing key is not handed in.</summary>
-public static class AuditKeys
-{
-    /// <summary>
-    /// The per-checkout audit key, .nuke/audit/audit-key.pem (git-ignored), created on first use. It proves the log was
-    /// not changed after the run on this checkout; CI hands in the pipeline's signing key instead.
-    /// </summary>
-    public static ECDsa ForCheckout(string root)
-    {
-        var file = Path.Combine(root, ".nuke", "audit", "audit-key.pem");
-        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        if (File.Exists(file))
-        {
-            try { key.ImportFromPem(File.ReadAllText(file)); return key; }
-            catch (Exception e) when (e is ArgumentException or CryptographicException)
-            {
-                throw new InvalidOperationException($"{file}: not a PEM ECDSA private key ({e.Message}); delete it to create a new audit key (the old log will then no longer verify).");
-            }
-        }
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        File.WriteAllText(file, key.ExportPkcs8PrivateKeyPem());
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        return key;
-    }
-}
