@@ -15,7 +15,7 @@ partial class Build
 
     readonly Lock auditGate = new();
     AuditLog? pipelineAudit;
-    AuditTrust? auditTrust;
+    Lazy<AuditTrust>? auditTrust;
 
     /// <summary>The key VerifyAudit checks the head with (the trust root's), or none, and what it is, in words.</summary>
     sealed record AuditTrust(byte[]? Key, string Description);
@@ -28,9 +28,11 @@ partial class Build
             lock (auditGate)
             {
                 if (pipelineAudit is not null) return pipelineAudit;
-                var signer = AuditSignerForRun();
-                auditTrust = AuditTrustRoot();
-                pipelineAudit = new AuditLog(ArtifactsDirectory / AuditLog.FileName, signer, auditTrust.Key is { } key ? [key] : []);
+                // Both on first use: a run that signs no head never decrypts the private key; the trust root is read after the
+                // signing identity, which creates the development key on a fresh machine.
+                var signer = new AuditSigner(AuditSigningKeyForRun);
+                var trust = auditTrust = new Lazy<AuditTrust>(AuditTrustRoot);
+                pipelineAudit = new AuditLog(ArtifactsDirectory / AuditLog.FileName, signer, () => trust.Value.Key is { } key ? [key] : []);
                 AuditLog.Use(pipelineAudit);
                 return pipelineAudit;
             }
@@ -49,7 +51,7 @@ partial class Build
     /// the checkout. A keyless run has no private key: its head is signed with a key that lives only in this process, and the
     /// anchor (registry and the GitHub run) is what holds it.
     /// </summary>
-    AuditSigner AuditSignerForRun()
+    (Func<byte[], byte[]>, byte[]) AuditSigningKeyForRun()
     {
         string reason;
         if (Keyless == ClusterSnek.Record.SignerKind.CosignKeyless) reason = "keyless signing has no private key";
@@ -58,13 +60,13 @@ partial class Build
             try
             {
                 var identity = SigningIdentityFor();
-                return new AuditSigner(data => identity.Key.Sign(data), SubjectPublicKeyInfo(identity.Key.Public.Pem));
+                return (data => identity.Key.Sign(data), SubjectPublicKeyInfo(identity.Key.Public.Pem));
             }
             catch (SigningException e) { reason = e.Message; }
         }
         Log.Warning("The audit head is signed with a key of this run only ({Reason}); only its anchor can show it later", reason);
         var ephemeral = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        return new AuditSigner(ephemeral);
+        return (data => ephemeral.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence), ephemeral.ExportSubjectPublicKeyInfo());
     }
 
     /// <summary>The trust root VerifySignatures uses (committed cosign.pub, --signing-public-key, the dev key on a local run only).</summary>

@@ -36,8 +36,9 @@ partial class Build
         .Executes(async ct =>
         {
             var log = PipelineAudit;
-            var trust = auditTrust!;
+            var trust = auditTrust!.Value;
             var local = AuditVerifier.Verify(log.File, log.HeadFile, trust.Key ?? log.PublicKey);
+            var keyId = trust.Key is { } trusted ? AuditSigner.KeyIdOf(trusted) : log.KeyId;
             var (anchor, client, unreachable) = await AuditAnchorAsync(ct);
             using var _ = client;
             AnchorVerdict verdict;
@@ -64,12 +65,12 @@ partial class Build
             else if (intact && log.Snapshot() is { } unanchored)
                 RecordAuditWithGitHubRun($"{unanchored.Head.Entries} entries, head `{unanchored.Head.Head}`, signed by key `{unanchored.Head.KeyId}`; {anchorLine}",
                     new Dictionary<string, string> { ["audit-head"] = unanchored.Head.Head });
-            Run.Set(Sections.Audit, new AuditRecord(log.File.RelativeTo(RootDirectory), log.KeyId, local.Entries, intact, problems, anchorLine));
+            Run.Set(Sections.Audit, new AuditRecord(log.File.RelativeTo(RootDirectory), keyId, local.Entries, intact, problems, anchorLine));
             foreach (var problem in problems) Log.Error("{File} {Problem}", log.File.Name, problem);
             if (!intact)
                 throw new InvalidOperationException($"{log.File.Name}: audit log TAMPERED: {problems[0]}");
             if (!verdict.Anchored && !restart) Log.Warning("{Anchor}", anchorLine);
-            Log.Information("{Summary}, head signed by key {KeyId} ({Trust}); {Anchor}", local.Summary, log.KeyId,
+            Log.Information("{Summary}, head signed by key {KeyId} ({Trust}); {Anchor}", local.Summary, keyId,
                 trust.Key is null ? $"checked with this run's own key only: {trust.Description}" : $"trust root: {trust.Description}",
                 verdict.Anchored || restart ? anchorLine : "not anchored");
         });

@@ -25,18 +25,18 @@ public sealed class AuditLog
     readonly Lock gate = new();
     readonly AuditSigner signer;
 
-    readonly IReadOnlyList<byte[]> acceptedKeys;
+    readonly Func<IReadOnlyList<byte[]>> acceptedKeys;
 
     /// <param name="acceptedKeys">
     /// Keys an existing head may be signed with for the log to be extended (the trust root's); the signer's own key always is.
     /// A head signed by any other key is refused: re-signing it would bless whatever was done to the log.
     /// </param>
-    public AuditLog(AbsolutePath file, AuditSigner signer, IReadOnlyList<byte[]>? acceptedKeys = null)
+    public AuditLog(AbsolutePath file, AuditSigner signer, Func<IReadOnlyList<byte[]>>? acceptedKeys = null)
     {
         File = file;
         HeadFile = file.Parent / HeadFileName;
         this.signer = signer;
-        this.acceptedKeys = [signer.PublicKey, .. acceptedKeys ?? []];
+        this.acceptedKeys = () => [signer.PublicKey, .. acceptedKeys?.Invoke() ?? []];
     }
 
     public AbsolutePath File { get; }
@@ -154,7 +154,7 @@ public sealed class AuditLog
         try { signature = Convert.FromBase64String(head.Signature ?? ""); }
         catch (FormatException) { return false; }
         var message = AuditSigner.HeadMessage(head.Entries, head.Head);
-        return acceptedKeys.Any(key =>
+        return acceptedKeys().Any(key =>
         {
             try { return AuditSigner.Verify(key, message, signature); }
             catch (System.Security.Cryptography.CryptographicException) { return false; }
