@@ -55,8 +55,10 @@ partial class Build
             if (!verdict.Holds && !restart) problems.Insert(0, verdict.Message);
             var intact = problems.Count == 0;
             var anchorLine = verdict.Message;
+            var anchoredNow = false;
             if (intact && anchor is not null && log.Snapshot() is { } snapshot)
             {
+                anchoredNow = true;
                 var digest = await anchor.PushAsync(snapshot.Log, snapshot.Head, AuditRelease(), restart ? anchored?.Head.Head : null, ct: ct);
                 anchorLine = $"anchored at {anchor.Reference}@{digest.Value} ({(restart ? "restarted" : verdict.Message)})";
                 RecordAuditWithGitHubRun($"{snapshot.Head.Entries} entries, head `{snapshot.Head.Head}`, signed by key `{snapshot.Head.KeyId}`, {anchorLine}",
@@ -69,10 +71,10 @@ partial class Build
             foreach (var problem in problems) Log.Error("{File} {Problem}", log.File.Name, problem);
             if (!intact)
                 throw new InvalidOperationException($"{log.File.Name}: audit log TAMPERED: {problems[0]}");
-            if (!verdict.Anchored && !restart) Log.Warning("{Anchor}", anchorLine);
+            if (!anchoredNow) Log.Warning("{Anchor}", anchorLine);
             Log.Information("{Summary}, head signed by key {KeyId} ({Trust}); {Anchor}", local.Summary, keyId,
                 trust.Key is null ? $"checked with this run's own key only: {trust.Description}" : $"trust root: {trust.Description}",
-                verdict.Anchored || restart ? anchorLine : "not anchored");
+                anchoredNow ? anchorLine : "not anchored");
         });
 
     Target PublishGitHub => _ => _
