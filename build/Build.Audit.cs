@@ -94,12 +94,12 @@ partial class Build
     async Task<(AuditAnchor? Anchor, RegistryClient? Client, string Reason)> AuditAnchorAsync(CancellationToken ct)
     {
         if (Registry is null && registryEndpoint is null && !Directory.Exists(EmbeddedRegistry.Directory))
-            return (null, null, "no --registry, and this checkout has no embedded registry");
+            return (null, null, "embedded: no --registry, and this checkout has no embedded registry");
         RegistryEndpoint endpoint;
         try { endpoint = await EnsureRegistryAsync(ct); }
         catch (Exception e) when (e is InvalidOperationException or ClusterSnek.Tools.ToolUnavailableException or RegistryException)
         {
-            return (null, null, e.Message);
+            return (null, null, $"{Registry ?? "embedded"}: {e.Message}");
         }
         var client = new RegistryClient(DockerConfigCredentials.Load());
         return (new AuditAnchor(client, AuditAnchorReference.For(endpoint.Address, RootDirectory, Environment.GetEnvironmentVariable)), client, "");
@@ -116,13 +116,14 @@ partial class Build
         return parts.Count == 0 ? null : string.Join(" ", parts);
     }
 
-    /// <summary>On GitHub Actions the anchor is also recorded with the run: a job summary line and step outputs.</summary>
-    static void RecordAuditWithGitHubRun(string line, IReadOnlyDictionary<string, string> outputs)
+    /// <summary>On GitHub Actions the head (and its anchor) is also recorded with the run: a job summary line and step outputs.</summary>
+    static void RecordAuditWithGitHubRun(AuditHead head, AuditCheckResult result)
     {
         if (Environment.GetEnvironmentVariable("GITHUB_ACTIONS") != "true") return;
+        var line = $"{head.Entries} entries, head `{head.Head}`, signed by key `{head.KeyId}`; {result.AnchorLine}";
         if (Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)
             File.AppendAllText(summary, Redactor.Redact($"\n**Audit log:** {line}\n"));
         if (Environment.GetEnvironmentVariable("GITHUB_OUTPUT") is { Length: > 0 } output)
-            File.AppendAllText(output, string.Concat(outputs.Select(o => $"{o.Key}={Redactor.Redact(o.Value)}\n")));
+            File.AppendAllText(output, Redactor.Redact($"audit-head={head.Head}\n" + (result.AnchorReference is { } r ? $"audit-anchor={r}\n" : "")));
     }
 }

@@ -1,4 +1,3 @@
-using ClusterSnek.Images.Distribution;
 using ClusterSnek.Pipeline;
 using ClusterSnek.Reports;
 using ClusterSnek.Reports.Audit;
@@ -37,44 +36,20 @@ partial class Build
         {
             var log = PipelineAudit;
             var trust = auditTrust!.Value;
-            var local = AuditVerifier.Verify(log.File, log.HeadFile, trust.Key ?? log.PublicKey);
-            var keyId = trust.Key is { } trusted ? AuditSigner.KeyIdOf(trusted) : log.KeyId;
-            var (anchor, client, unreachable) = await AuditAnchorAsync(ct);
+            var (anchor, client, noRegistry) = await AuditAnchorAsync(ct);
             using var _ = client;
-            AnchorVerdict verdict;
-            AnchoredLog? anchored = null;
-            if (anchor is null) verdict = AnchorVerdict.Unreachable(Registry ?? "embedded", unreachable);
-            else
-            {
-                try { anchored = await anchor.FetchAsync(ct); verdict = AuditAnchorCheck.Compare(log.File, log.HeadFile, anchored, trust.Key ?? log.PublicKey); }
-                catch (RegistryException e) { verdict = AnchorVerdict.Unreachable(anchor.Reference.Registry, e.Message); anchor = null; }
-            }
-            var restart = !verdict.Holds && AuditRestart && local.Intact && verdict.State != AnchorState.ForgedAnchor;
-            if (restart) Log.Warning("--audit-restart: starting a new anchored log although {Verdict}", verdict.Message);
-            var problems = local.Problems.Select(p => p.ToString()).ToList();
-            if (!verdict.Holds && !restart) problems.Insert(0, verdict.Message);
-            var intact = problems.Count == 0;
-            var anchorLine = verdict.Message;
-            var anchoredNow = false;
-            if (intact && anchor is not null && log.Snapshot() is { } snapshot)
-            {
-                anchoredNow = true;
-                var digest = await anchor.PushAsync(snapshot.Log, snapshot.Head, AuditRelease(), restart ? anchored?.Head.Head : null, ct: ct);
-                anchorLine = $"anchored at {anchor.Reference}@{digest.Value} ({(restart ? "restarted" : verdict.Message)})";
-                RecordAuditWithGitHubRun($"{snapshot.Head.Entries} entries, head `{snapshot.Head.Head}`, signed by key `{snapshot.Head.KeyId}`, {anchorLine}",
-                    new Dictionary<string, string> { ["audit-head"] = snapshot.Head.Head, ["audit-anchor"] = $"{anchor.Reference}@{digest.Value}" });
-            }
-            else if (intact && log.Snapshot() is { } unanchored)
-                RecordAuditWithGitHubRun($"{unanchored.Head.Entries} entries, head `{unanchored.Head.Head}`, signed by key `{unanchored.Head.KeyId}`; {anchorLine}",
-                    new Dictionary<string, string> { ["audit-head"] = unanchored.Head.Head });
-            Run.Set(Sections.Audit, new AuditRecord(log.File.RelativeTo(RootDirectory), keyId, local.Entries, intact, problems, anchorLine));
-            foreach (var problem in problems) Log.Error("{File} {Problem}", log.File.Name, problem);
-            if (!intact)
-                throw new InvalidOperationException($"{log.File.Name}: audit log TAMPERED: {problems[0]}");
-            if (!anchoredNow) Log.Warning("{Anchor}", anchorLine);
-            Log.Information("{Summary}, head signed by key {KeyId} ({Trust}); {Anchor}", local.Summary, keyId,
+            var result = await AuditCheck.RunAsync(log, trust.Key ?? log.PublicKey, anchor, noRegistry, AuditRestart, AuditRelease(), ct);
+            var keyId = trust.Key is { } trusted ? AuditSigner.KeyIdOf(trusted) : log.KeyId;
+            if (result.Restarted) Log.Warning("--audit-restart: starting a new anchored log although {Verdict}", result.Verdict.Message);
+            if (result.Intact && result.Head is { } head) RecordAuditWithGitHubRun(head, result);
+            Run.Set(Sections.Audit, new AuditRecord(log.File.RelativeTo(RootDirectory), keyId, result.Local.Entries, result.Intact,
+                result.Problems, result.AnchorLine));
+            foreach (var problem in result.Problems) Log.Error("{File} {Problem}", log.File.Name, problem);
+            if (!result.Intact) throw new InvalidOperationException($"{log.File.Name}: audit log TAMPERED: {result.Problems[0]}");
+            if (!result.Anchored) Log.Warning("{Anchor}", result.AnchorLine);
+            Log.Information("{Summary}, head signed by key {KeyId} ({Trust}); {Anchor}", result.Local.Summary, keyId,
                 trust.Key is null ? $"checked with this run's own key only: {trust.Description}" : $"trust root: {trust.Description}",
-                anchoredNow ? anchorLine : "not anchored");
+                result.Anchored ? result.AnchorLine : "not anchored");
         });
 
     Target PublishGitHub => _ => _

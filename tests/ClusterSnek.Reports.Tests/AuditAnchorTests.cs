@@ -169,6 +169,40 @@ public sealed class AuditAnchorTests(RegistryFixture registry) : IDisposable
     }
 
     [Fact]
+    public async Task VerifyAudit_anchors_an_intact_log_and_never_a_tampered_one()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Record(2);
+        var first = await AuditCheck.RunAsync(Log, TrustedKey, Anchor, "", restart: false, "release", ct);
+        Assert.True(first.Intact && first.Anchored, string.Join("; ", first.Problems));
+        Assert.StartsWith($"anchored at {Anchor.Reference}@sha256:", first.AnchorLine);
+        var anchoredText = File.ReadAllText(Log.File);
+
+        var lines = Lines();
+        lines[0] = lines[0].Replace("svc0", "evil", StringComparison.Ordinal);
+        File.WriteAllText(Log.File, string.Concat(lines.Select(l => l + "\n")));
+        var second = await AuditCheck.RunAsync(Log, TrustedKey, Anchor, "", restart: false, "release", ct);
+        Assert.False(second.Intact || second.Anchored);
+        Assert.StartsWith("replaced: audit.jsonl differs from the anchored copy from line 1 on", second.Problems[0]);
+        Assert.Equal(anchoredText, (await Anchor.FetchAsync(ct))!.Log); // the evidence stays in the registry
+    }
+
+    [Fact]
+    public async Task Something_else_pushed_under_the_tag_is_a_replaced_anchor_not_a_missing_registry()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Record(1);
+        var reference = Anchor.Reference;
+        var config = await registry.Client.PushBlobAsync(reference.Registry, reference.Repository, "{}"u8.ToArray(), MediaTypes.OciConfig, ct);
+        var layer = await registry.Client.PushBlobAsync(reference.Registry, reference.Repository, "nothing"u8.ToArray(), MediaTypes.OciLayerGzip, ct);
+        await registry.Client.PutManifestAsync(reference.Registry, reference.Repository, reference.Tag,
+            new ImageManifest(2, MediaTypes.OciManifest, config, [layer]).ToBytes(), MediaTypes.OciManifest, ct);
+        var result = await AuditCheck.RunAsync(Log, TrustedKey, Anchor, "", restart: true, null, ct);
+        Assert.False(result.Intact || result.Anchored || result.Restarted);
+        Assert.Contains("not a ClusterSnek audit anchor", result.Problems[0]);
+    }
+
+    [Fact]
     public async Task A_checkout_without_an_anchor_gets_its_first()
     {
         Record(1);

@@ -58,7 +58,9 @@ public sealed class AuditAnchor(RegistryClient client, AuditAnchorReference refe
 
     public AuditAnchorReference Reference => reference;
 
-    /// <summary>The anchored log, or null when this checkout has none yet; a registry that cannot be reached throws <see cref="RegistryException"/>.</summary>
+    /// <summary>
+    /// The anchored log, or null when this checkout has none yet; a registry that cannot be reached throws <see cref="RegistryException"/>.
+    /// </summary>
     public async Task<AnchoredLog?> FetchAsync(CancellationToken ct = default)
     {
         var image = new ImageReference(reference.Registry, reference.Repository, reference.Tag);
@@ -66,12 +68,13 @@ public sealed class AuditAnchor(RegistryClient client, AuditAnchorReference refe
         var content = await client.GetManifestAsync(image, ct);
         var manifest = content.AsImage(image.ToString());
         if (manifest.Config.MediaType != HeadMediaType || manifest.Layers.Count != 1 || manifest.Layers[0].MediaType != LogMediaType)
-            throw new RegistryException($"{image}: not a ClusterSnek audit anchor (config {manifest.Config.MediaType}); something else was pushed under this tag.");
+            throw new AuditAnchorException(
+                $"{image}: not a ClusterSnek audit anchor (config {manifest.Config.MediaType}); something else was pushed under this tag.");
         var headBytes = await client.GetBlobAsync(reference.Registry, reference.Repository, manifest.Config.Digest, ct);
         var log = Encoding.UTF8.GetString(await client.GetBlobAsync(reference.Registry, reference.Repository, manifest.Layers[0].Digest, ct));
         AuditHead head;
         try { head = JsonSerializer.Deserialize<AuditHead>(headBytes, AuditHead.Json) ?? throw new JsonException("empty"); }
-        catch (JsonException e) { throw new RegistryException($"{image}: the anchored head is not valid JSON ({e.Message})."); }
+        catch (JsonException e) { throw new AuditAnchorException($"{image}: the anchored head is not valid JSON ({e.Message})."); }
         var created = manifest.Annotations?.GetValueOrDefault(CreatedAnnotation) is { } c
             && DateTimeOffset.TryParse(c, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : (DateTimeOffset?)null;
         return new AnchoredLog(reference, content.Digest, head, log, created, manifest.Annotations?.GetValueOrDefault(ReleaseAnnotation));
@@ -98,3 +101,6 @@ public sealed class AuditAnchor(RegistryClient client, AuditAnchorReference refe
         return await client.PutManifestAsync(reference.Registry, reference.Repository, reference.Tag, manifest.ToBytes(), MediaTypes.OciManifest, ct);
     }
 }
+
+/// <summary>Something other than an audit anchor sits under the checkout's tag: not "no registry", a tampered anchor.</summary>
+public sealed class AuditAnchorException(string message) : Exception(message);

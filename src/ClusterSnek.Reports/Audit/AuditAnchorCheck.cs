@@ -30,8 +30,11 @@ public sealed record AnchorVerdict(AnchorState State, string Message)
     /// <summary>The local log was checked against an anchor outside the checkout, and holds.</summary>
     public bool Anchored => State is AnchorState.Matches or AnchorState.Extends;
 
-    public static AnchorVerdict Unreachable(string registry, string reason) =>
-        new(AnchorState.Unreachable, $"no registry reachable ({registry}: {reason}): the audit log was verified locally only, not against an anchor");
+    public static AnchorVerdict Unreachable(string registry, string reason) => NoRegistry($"{registry}: {reason}");
+
+    /// <param name="why">Which registry and why it did not answer, or why there is none.</param>
+    public static AnchorVerdict NoRegistry(string why) =>
+        new(AnchorState.Unreachable, $"no registry reachable ({why}): the audit log was verified locally only, not against an anchor");
 }
 
 /// <summary>
@@ -52,7 +55,8 @@ public static class AuditAnchorCheck
             return new(AnchorState.ForgedAnchor, $"the anchor {anchor} is not signed by the trusted key {AuditSigner.KeyIdOf(trustedKey)} " +
                 $"(it names key {anchor.Head.KeyId}): it was not pushed by this pipeline");
         if (anchored.Count != anchor.Head.Entries || LastHash(anchored) != anchor.Head.Head)
-            return new(AnchorState.ForgedAnchor, $"the anchor {anchor}: its log does not match its signed head (entries {anchored.Count} vs {anchor.Head.Entries})");
+            return new(AnchorState.ForgedAnchor,
+                $"the anchor {anchor}: its log does not match its signed head (entries {anchored.Count} vs {anchor.Head.Entries})");
 
         var summary = $"the anchor {anchor} ({When(anchor)}) holds {anchor.Head.Entries} entries, head {Short(anchor.Head.Head)}";
         var exists = File.Exists(logFile);
@@ -67,7 +71,8 @@ public static class AuditAnchorCheck
         if (firstDifference is { } k)
             return resigned || k == 0
                 ? new(AnchorState.Replaced, $"replaced: {name} differs from the anchored copy from line {k + 1} on" +
-                    (resigned ? $", re-chained and its head re-signed with key {localHead!.KeyId} (not the trusted key {AuditSigner.KeyIdOf(trustedKey!)})" : "") +
+                    (resigned ? $", re-chained and its head re-signed with key {localHead!.KeyId} "
+                        + $"(not the trusted key {AuditSigner.KeyIdOf(trustedKey!)})" : "") +
                     $"; {summary}")
                 : new(AnchorState.Edited, $"edited: line {k + 1} of {name} differs from the anchored copy; {summary}");
         if (local.Count < anchored.Count)
@@ -77,7 +82,8 @@ public static class AuditAnchorCheck
                 $"(not the trusted key {AuditSigner.KeyIdOf(trustedKey!)}); {summary}");
         return local.Count == anchored.Count
             ? new(AnchorState.Matches, $"matches its anchor {anchor} ({When(anchor)})")
-            : new(AnchorState.Extends, $"extends its anchor {anchor} ({When(anchor)}, {anchor.Head.Entries} entries) by {local.Count - anchored.Count}");
+            : new(AnchorState.Extends,
+                $"extends its anchor {anchor} ({When(anchor)}, {anchor.Head.Entries} entries) by {local.Count - anchored.Count}");
     }
 
     static bool SignedBy(AuditHead head, byte[] key)
