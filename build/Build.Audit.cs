@@ -116,6 +116,25 @@ partial class Build
         return parts.Count == 0 ? null : string.Join(" ", parts);
     }
 
+    /// <summary>
+    /// A log from before the audit key moved: its head is signed by the old per-checkout key .nuke/audit/audit-key.pem and no anchor
+    /// exists. Said as such (with the fix), since that key is exactly what an attacker would re-sign with, nothing is accepted.
+    /// </summary>
+    string LegacyAuditKeyHint(AuditCheckResult result)
+    {
+        var legacy = RootDirectory / ".nuke" / "audit" / "audit-key.pem";
+        if (result.Verdict.State is not (AnchorState.NoAnchor or AnchorState.Unreachable) || !File.Exists(legacy)) return "";
+        try
+        {
+            using var key = ECDsa.Create();
+            key.ImportFromPem(File.ReadAllText(legacy));
+            if (result.Head?.KeyId != AuditSigner.KeyIdOf(key.ExportSubjectPublicKeyInfo())) return "";
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException) { return ""; }
+        return " (its head is signed by the old per-checkout key .nuke/audit/audit-key.pem, which is no longer trusted: if nobody " +
+            "changed the log, keep a copy, then remove artifacts/audit.jsonl and artifacts/audit.head.json, or run ./build.sh Clean)";
+    }
+
     /// <summary>On GitHub Actions the head (and its anchor) is also recorded with the run: a job summary line and step outputs.</summary>
     static void RecordAuditWithGitHubRun(AuditHead head, AuditCheckResult result)
     {

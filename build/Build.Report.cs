@@ -45,7 +45,8 @@ partial class Build
             Run.Set(Sections.Audit, new AuditRecord(log.File.RelativeTo(RootDirectory), keyId, result.Local.Entries, result.Intact,
                 result.Problems, result.AnchorLine));
             foreach (var problem in result.Problems) Log.Error("{File} {Problem}", log.File.Name, problem);
-            if (!result.Intact) throw new InvalidOperationException($"{log.File.Name}: audit log TAMPERED: {result.Problems[0]}");
+            if (!result.Intact)
+                throw new InvalidOperationException($"{log.File.Name}: audit log TAMPERED: {result.Problems[0]}{LegacyAuditKeyHint(result)}");
             if (!result.Anchored) Log.Warning("{Anchor}", result.AnchorLine);
             Log.Information("{Summary}, head signed by key {KeyId} ({Trust}); {Anchor}", result.Local.Summary, keyId,
                 trust.Key is null ? $"checked with this run's own key only: {trust.Description}" : $"trust root: {trust.Description}",

@@ -90,4 +90,22 @@ public sealed class AuditThroughBuildTests(RegistryFixture registry)
         Assert.Contains("--audit-restart: starting a new anchored log although deleted:", output);
         Assert.Contains("anchored at", output);
     }
+
+    [Fact]
+    public void A_log_signed_by_the_old_checkout_key_is_refused_with_the_way_out()
+    {
+        using var root = new BuildRoot();
+        using var old = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var keyFile = root.Path / ".nuke" / "audit" / "audit-key.pem";
+        keyFile.Parent.CreateDirectory();
+        File.WriteAllText(keyFile, old.ExportPkcs8PrivateKeyPem());
+        new AuditLog(root.Artifacts / AuditLog.FileName, new AuditSigner(old))
+            .Append(AuditAction.Deploy, "clustersnek/dev", null, AuditOutcome.Succeeded, "Deploy", "ci");
+
+        var (exit, output) = root.Run("Report");
+        Assert.True(exit == 1, output);
+        Assert.Contains("not by the trusted audit key", output);
+        Assert.Contains("(its head is signed by the old per-checkout key .nuke/audit/audit-key.pem, which is no longer trusted: " +
+            "if nobody changed the log, keep a copy, then remove artifacts/audit.jsonl and artifacts/audit.head.json, or run ./build.sh Clean)", output);
+    }
 }
