@@ -10,10 +10,6 @@ partial class Build
     [Parameter("GitHub token for commit statuses, the PR comment and deployments (GitHub Actions only)", EnvironmentVariable = "GITHUB_TOKEN"), Secret]
     public string? GitHubToken { get; set; }
 
-    /// <summary>Records a side effect (push, signature, deploy...) in the run's hash-chained audit log.</summary>
-    static void Audit(string action, string subject, string? digest, string outcome = AuditOutcome.Succeeded) =>
-        AuditLog.Record(action, subject, digest, outcome);
-
     Target Report => _ => _
         .Description("Render artifacts/report.html (and the GitHub job summary) from the run's record; closes every run")
         .AlwaysLast()
@@ -22,8 +18,8 @@ partial class Build
         .Executes(() =>
         {
             var pipeline = Run.ToDocument();
-            AuditLog.Current.Seal();
-            var audit = AuditLog.Current.EntriesSince(Run.StartedAt);
+            PipelineAudit.Seal();
+            var audit = PipelineAudit.EntriesSince(Run.StartedAt);
             var html = ReportRenderer.WriteReport(pipeline, ArtifactsDirectory / "report.html", audit);
             var markdown = JobSummary.Write(pipeline, ArtifactsDirectory / "report.md", Environment.GetEnvironmentVariable, audit);
             Log.Information("{Verdict}", Verdict.Of(pipeline).Summary);
@@ -31,17 +27,30 @@ partial class Build
         });
 
     Target VerifyAudit => _ => _
-        .Description("Check artifacts/audit.jsonl: hash chain, sequence and signed head; names the first broken line")
+        .Description("Check artifacts/audit.jsonl: hash chain, sequence, head signed by the trust root's key, and against its anchor in the registry; "
+            + "then move the anchor forward. An edited, truncated, replaced or deleted log fails the run, named in one line")
         .AlwaysLast()
         .After(Report)
-        .Executes(() =>
+        .Reads(Sections.Charts, Sections.Images)
+        .Executes(async ct =>
         {
-            var log = AuditLog.Current;
-            var result = AuditVerifier.Verify(log.File, log.HeadFile, log.PublicKey);
-            Run.Set(Sections.Audit, new AuditRecord(log.File.RelativeTo(RootDirectory), log.KeyId, result.Entries, result.Intact, result.Problems.Select(p => p.ToString()).ToList()));
+            var log = PipelineAudit;
+            var trust = auditTrust!.Value;
+            var (anchor, client, noRegistry) = await AuditAnchorAsync(ct);
+            using var _ = client;
+            var result = await AuditCheck.RunAsync(log, trust.Key ?? log.PublicKey, anchor, noRegistry, AuditRestart, AuditRelease(), ct);
+            var keyId = trust.Key is { } trusted ? AuditSigner.KeyIdOf(trusted) : log.KeyId;
+            if (result.Restarted) Log.Warning("--audit-restart: starting a new anchored log although {Verdict}", result.Verdict.Message);
+            if (result.Intact && result.Head is { } head) RecordAuditWithGitHubRun(head, result);
+            Run.Set(Sections.Audit, new AuditRecord(log.File.RelativeTo(RootDirectory), keyId, result.Local.Entries, result.Intact,
+                result.Problems, result.AnchorLine));
             foreach (var problem in result.Problems) Log.Error("{File} {Problem}", log.File.Name, problem);
-            if (!result.Intact) throw new InvalidOperationException($"{log.File.Name}: {result.Summary}; first: {result.Problems[0]}");
-            Log.Information("{Summary} (key {KeyId})", result.Summary, log.KeyId);
+            if (!result.Intact)
+                throw new InvalidOperationException($"{log.File.Name}: audit log TAMPERED: {result.Problems[0]}{LegacyAuditKeyHint(result)}");
+            if (!result.Anchored) Log.Warning("{Anchor}", result.AnchorLine);
+            Log.Information("{Summary}, head signed by key {KeyId} ({Trust}); {Anchor}", result.Local.Summary, keyId,
+                trust.Key is null ? $"checked with this run's own key only: {trust.Description}" : $"trust root: {trust.Description}",
+                result.Anchored ? result.AnchorLine : "not anchored");
         });
 
     Target PublishGitHub => _ => _
@@ -52,6 +61,7 @@ partial class Build
         .Reads([.. Sections.All])
         .Executes(async ct =>
         {
+            UseAuditLog(); // GitHubPublisher records its updates into the run's log
             var context = GitHubContext.FromEnvironment(Environment.GetEnvironmentVariable, GitHubToken, out var reason)
                 ?? throw new InvalidOperationException(reason);
             var pipeline = Run.ToDocument();

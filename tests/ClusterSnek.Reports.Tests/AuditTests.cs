@@ -145,6 +145,21 @@ public sealed class AuditTests : IDisposable
     }
 
     [Fact]
+    public void Nothing_is_appended_to_a_log_whose_head_was_re_signed_with_another_key()
+    {
+        RecordFive();
+        var lines = Lines();
+        using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var signer = new AuditSigner(other);
+        var head = AuditEntry.HashOf(lines[4]);
+        // A consistent head for the same lines, signed by a key at hand (the old .nuke/audit key): extending it would launder it.
+        var forged = new AuditHead(5, head, signer.KeyId, signer.PublicKeyPem, Convert.ToBase64String(signer.Sign(AuditSigner.HeadMessage(5, head))));
+        File.WriteAllText(log.HeadFile, System.Text.Json.JsonSerializer.Serialize(forged, AuditHead.Json));
+        var e = Assert.Throws<InvalidOperationException>(() => log.Append(AuditAction.Deploy, "x", null, AuditOutcome.Succeeded, "t", "a"));
+        Assert.Contains("not signed by the pipeline's key", e.Message);
+    }
+
+    [Fact]
     public void A_secret_in_an_entry_is_redacted_before_it_is_hashed_and_written()
     {
         var canary = "canary-" + Guid.NewGuid().ToString("N");

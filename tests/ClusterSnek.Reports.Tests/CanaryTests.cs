@@ -76,7 +76,12 @@ public sealed class CanaryTests
         var (exit, output) = RunBuild(root.Path, "Report");
         Assert.True(exit == 0, output);
         Assert.Contains("audit log intact: 0 entries", output);
+        // No --registry and no embedded registry in this root: verified locally, and said so (never passed as anchored).
+        Assert.Contains("no registry reachable (embedded: no --registry, and this checkout has no embedded registry): " +
+            "the audit log was verified locally only, not against an anchor", output);
         var doc = PipelineDocument.Read(root.Path / "artifacts" / "pipeline.json");
+        Assert.True(doc.Audit!.Intact);
+        Assert.StartsWith("no registry reachable", doc.Audit.Anchor);
         Assert.Equal(["Report"], doc.Run.Requested);
         Assert.Contains("Not shippable yet", File.ReadAllText(root.Path / "artifacts" / "report.html"));
     }

@@ -33,8 +33,9 @@ public static class Redactor
 
     /// <summary>
     /// The texts a secret becomes on its way out: itself; JSON-escaped as System.Text.Json (default and relaxed encoders) and
-    /// Serilog write it; HTML-encoded; URL-encoded (RFC 3986 and form style); base64 and base64url, also the part that stays
-    /// the same when the secret sits at any byte offset inside a longer base64-encoded text (a Secret's data, a Basic header).
+    /// Serilog write it; HTML-encoded; URL-encoded (RFC 3986 and form style, upper- and lower-case hex); base64 and base64url,
+    /// also the part that stays the same when the secret sits at any byte offset inside a longer base64-encoded text (a
+    /// Secret's data, a Basic header).
     /// </summary>
     public static IReadOnlyList<string> FormsOf(string secret)
     {
@@ -49,6 +50,8 @@ public static class Redactor
             Uri.EscapeDataString(secret),
             WebUtility.UrlEncode(secret),
         };
+        // Percent-encoding with lower-case hex (System.Web's HttpUtility, many HTTP clients) is the same text to a server.
+        forms.AddRange(forms.Where(f => f.Contains('%', StringComparison.Ordinal)).Select(LowerHex).ToList());
         var bytes = Encoding.UTF8.GetBytes(secret);
         for (var offset = 0; offset < 3; offset++)
         {
@@ -63,6 +66,9 @@ public static class Redactor
             forms.Add(form.TrimEnd('=').Replace('+', '-').Replace('/', '_'));
         return forms.Distinct(StringComparer.Ordinal).ToList();
     }
+
+    static string LowerHex(string percentEncoded) =>
+        System.Text.RegularExpressions.Regex.Replace(percentEncoded, "%[0-9A-F]{2}", m => m.Value.ToLowerInvariant());
 
     // What Serilog's JSON formatters and hand-written JSON do: only quote, backslash and control characters are escaped.
     static string MinimalJsonEscape(string s)

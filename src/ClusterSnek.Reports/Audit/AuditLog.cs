@@ -6,7 +6,8 @@ namespace ClusterSnek.Reports.Audit;
 
 /// <summary>
 /// The append-only, hash-chained record of every side effect (artifacts/audit.jsonl). Each line holds the SHA-256
-/// of the line before; after every append the head (entry count + last hash) is signed into audit.head.json.
+/// of the line before; after every append the head (entry count + last hash) is signed into audit.head.json with the pipeline's
+/// signing identity, and VerifyAudit anchors it outside the checkout (<see cref="AuditAnchor"/>).
 /// It outlives a run (it is an audit trail), until `Clean` removes artifacts/.
 /// </summary>
 public sealed class AuditLog
@@ -24,29 +25,40 @@ public sealed class AuditLog
     readonly Lock gate = new();
     readonly AuditSigner signer;
 
-    public AuditLog(AbsolutePath file, AuditSigner signer)
+    readonly Func<IReadOnlyList<byte[]>> acceptedKeys;
+
+    /// <param name="acceptedKeys">
+    /// Keys an existing head may be signed with for the log to be extended (the trust root's); the signer's own key always is.
+    /// A head signed by any other key is refused: re-signing it would bless whatever was done to the log.
+    /// </param>
+    public AuditLog(AbsolutePath file, AuditSigner signer, Func<IReadOnlyList<byte[]>>? acceptedKeys = null)
     {
         File = file;
         HeadFile = file.Parent / HeadFileName;
         this.signer = signer;
+        this.acceptedKeys = () => [signer.PublicKey, .. acceptedKeys?.Invoke() ?? []];
     }
 
     public AbsolutePath File { get; }
     public AbsolutePath HeadFile { get; }
     public string KeyId => signer.KeyId;
 
-    /// <summary>The log of this run: artifacts/audit.jsonl signed with the per-checkout audit key unless <see cref="Use"/> set another.</summary>
+    /// <summary>
+    /// The log of this run, as the build set it with <see cref="Use"/>: artifacts/audit.jsonl signed with the pipeline's signing
+    /// identity. There is no default key: a key kept beside the log (or anywhere under the checkout) would let whoever edits the
+    /// log re-sign it.
+    /// </summary>
     public static AuditLog Current
     {
         get
         {
             lock (DefaultGate)
-                return current ??= new AuditLog(PipelineBuild.ArtifactsDirectory / FileName,
-                    new AuditSigner(AuditKeys.ForCheckout(PipelineBuild.RootDirectory)));
+                return current ?? throw new InvalidOperationException(
+                    "No audit log is configured for this run: the build hands in the pipeline's signing identity with AuditLog.Use before recording.");
         }
     }
 
-    /// <summary>Makes the pipeline's own signing key (or another log) the one every stage records into.</summary>
+    /// <summary>Makes the log signed with the pipeline's own signing identity the one every stage records into.</summary>
     public static void Use(AuditLog log) { lock (DefaultGate) current = log; }
 
     /// <summary>Records a side effect into the run's log; stages call this right after the effect happened (or failed).</summary>
@@ -112,8 +124,8 @@ public sealed class AuditLog
         AuditHead? head = null;
         try { head = HeadFile.Exists ? JsonSerializer.Deserialize<AuditHead>(System.IO.File.ReadAllText(HeadFile), AuditHead.Json) : null; }
         catch (JsonException) { }
-        if (lines[^1].Length > 0 || head is null || head.Entries != complete.Count || head.Head != last)
-            throw new InvalidOperationException($"{File} no longer matches its signed head {HeadFile.Name}; nothing is appended to a log that may be tampered with. Run ./build.sh VerifyAudit, keep the evidence, then ./build.sh Clean.");
+        if (lines[^1].Length > 0 || head is null || head.Entries != complete.Count || head.Head != last || !SignedByAccepted(head))
+            throw new InvalidOperationException($"{File} no longer matches its signed head {HeadFile.Name} (or the head is not signed by the pipeline's key); nothing is appended to a log that may be tampered with. Run ./build.sh VerifyAudit, keep the evidence, then ./build.sh Clean.");
         return (complete.Count, last);
     }
 
@@ -134,6 +146,34 @@ public sealed class AuditLog
             catch (JsonException) { }
         }
         return entries;
+    }
+
+    bool SignedByAccepted(AuditHead head)
+    {
+        byte[] signature;
+        try { signature = Convert.FromBase64String(head.Signature ?? ""); }
+        catch (FormatException) { return false; }
+        var message = AuditSigner.HeadMessage(head.Entries, head.Head);
+        return acceptedKeys().Any(key =>
+        {
+            try { return AuditSigner.Verify(key, message, signature); }
+            catch (System.Security.Cryptography.CryptographicException) { return false; }
+        });
+    }
+
+    /// <summary>The log's text and its signed head as they are on disk now (for the anchor); null when either is missing.</summary>
+    public (string Log, AuditHead Head)? Snapshot()
+    {
+        lock (gate)
+        {
+            if (!System.IO.File.Exists(File) || !HeadFile.Exists) return null;
+            try
+            {
+                return JsonSerializer.Deserialize<AuditHead>(System.IO.File.ReadAllText(HeadFile), AuditHead.Json) is { } head
+                    ? (System.IO.File.ReadAllText(File), head) : null;
+            }
+            catch (JsonException) { return null; }
+        }
     }
 
     void WriteHead(long entries, string head)

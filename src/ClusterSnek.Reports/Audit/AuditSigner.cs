@@ -6,25 +6,32 @@ namespace ClusterSnek.Reports.Audit;
 /// <summary>Signs the audit head: ECDSA P-256 over SHA-256, DER signature, key named by the SHA-256 of its public key.</summary>
 public sealed class AuditSigner
 {
-    readonly Func<byte[], byte[]> sign;
+    readonly Lazy<(Func<byte[], byte[]> Sign, byte[] PublicKey)> key;
 
     /// <summary>Signs with a key held elsewhere (a KMS, the supply-chain key store): DER ECDSA-P256-SHA256 signatures over the bytes given.</summary>
-    public AuditSigner(Func<byte[], byte[]> sign, byte[] subjectPublicKeyInfo)
-    {
-        this.sign = sign;
-        PublicKey = subjectPublicKeyInfo;
-        using var check = ECDsa.Create();
-        check.ImportSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
-        if (check.KeySize != 256) throw new ArgumentException($"The audit key must be ECDSA P-256; this one has {check.KeySize} bits.", nameof(subjectPublicKeyInfo));
-    }
+    public AuditSigner(Func<byte[], byte[]> sign, byte[] subjectPublicKeyInfo) : this(() => (sign, subjectPublicKeyInfo)) => _ = PublicKey;
+
+    /// <summary>
+    /// Signs with a key resolved on first use (the pipeline's signing identity: loading it decrypts the private key, which a run
+    /// that signs no head never needs).
+    /// </summary>
+    public AuditSigner(Func<(Func<byte[], byte[]> Sign, byte[] SubjectPublicKeyInfo)> resolve) =>
+        key = new(() =>
+        {
+            var resolved = resolve();
+            using var check = ECDsa.Create();
+            check.ImportSubjectPublicKeyInfo(resolved.SubjectPublicKeyInfo, out _);
+            if (check.KeySize != 256) throw new ArgumentException($"The audit key must be ECDSA P-256; this one has {check.KeySize} bits.");
+            return resolved;
+        });
 
     public AuditSigner(ECDsa key) : this(data => key.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence), key.ExportSubjectPublicKeyInfo()) { }
 
-    public byte[] PublicKey { get; }
+    public byte[] PublicKey => key.Value.PublicKey;
     public string KeyId => KeyIdOf(PublicKey);
     public string PublicKeyPem => PemEncoding.WriteString("PUBLIC KEY", PublicKey);
 
-    public byte[] Sign(byte[] data) => sign(data);
+    public byte[] Sign(byte[] data) => key.Value.Sign(data);
 
     public static string KeyIdOf(byte[] subjectPublicKeyInfo) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(subjectPublicKeyInfo))[..16];
 
@@ -36,31 +43,5 @@ public sealed class AuditSigner
         using var key = ECDsa.Create();
         key.ImportSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
         return key.VerifyData(message, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-    }
-}
-
-/// <summary>Where the audit key comes from when the pipeline's signing key is not handed in.</summary>
-public static class AuditKeys
-{
-    /// <summary>
-    /// The per-checkout audit key, .nuke/audit/audit-key.pem (git-ignored), created on first use. It proves the log was
-    /// not changed after the run on this checkout; CI hands in the pipeline's signing key instead.
-    /// </summary>
-    public static ECDsa ForCheckout(string root)
-    {
-        var file = Path.Combine(root, ".nuke", "audit", "audit-key.pem");
-        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        if (File.Exists(file))
-        {
-            try { key.ImportFromPem(File.ReadAllText(file)); return key; }
-            catch (Exception e) when (e is ArgumentException or CryptographicException)
-            {
-                throw new InvalidOperationException($"{file}: not a PEM ECDSA private key ({e.Message}); delete it to create a new audit key (the old log will then no longer verify).");
-            }
-        }
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        File.WriteAllText(file, key.ExportPkcs8PrivateKeyPem());
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        return key;
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ClusterSnek.Images.Distribution;
 using ClusterSnek.Tools;
+using Serilog;
 
 namespace ClusterSnek.Supply.Signing;
 
@@ -45,6 +46,7 @@ public sealed partial class AttestationRego(Trivy trivy, string regoDirectory, s
         if (inputs.Count == 0) return [];
         if (Directory.Exists(StatementsDirectory)) Directory.Delete(StatementsDirectory, recursive: true);
         var files = new List<string>();
+        var documents = new List<JsonObject>();
         foreach (var (input, policy) in inputs)
         {
             var name = Path.Combine(Safe(input.Service), AttestationPolicy.PredicateName(input.Statement.PredicateType));
@@ -53,11 +55,22 @@ public sealed partial class AttestationRego(Trivy trivy, string regoDirectory, s
             files.Add(file);
             var path = Path.Combine(StatementsDirectory, file);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await File.WriteAllTextAsync(path, policy.Input(input.Service, input.Image, input.Digest, input.Statement)
-                .ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellation);
+            var document = policy.Input(input.Service, input.Image, input.Digest, input.Statement);
+            documents.Add(document);
+            await File.WriteAllTextAsync(path, document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellation);
+        }
+        var now = inputs.Min(i => i.Policy.Now);
+        var key = VerdictKey(documents);
+        if (KeptPass(key, now))
+        {
+            Log.Information("Attestation policies: these {Count} statements passed them before (same facts, same Rego, same trivy) and the "
+                + "oldest provenance is still within the age limit; not run again", documents.Count);
+            return files.Select(_ => (IReadOnlyList<string>)[]).ToList();
         }
         var checks = await RunAsync(StatementsDirectory, cancellation);
-        return files.Select(f => (IReadOnlyList<string>)checks.Where(c => c.File == Normal(f) && !c.Passed).Select(c => c.Reason).ToList()).ToList();
+        var failures = files.Select(f => (IReadOnlyList<string>)checks.Where(c => c.File == Normal(f) && !c.Passed).Select(c => c.Reason).ToList()).ToList();
+        KeepPass(key, failures.All(f => f.Count == 0) ? ValidUntil(documents, inputs.Min(i => i.Policy.MaxAge)) : null);
+        return failures;
     }
 
     /// <summary>Every attestation policy's verdict on every *.json under <paramref name="directory"/> (policy fixtures, or the statements).</summary>
