@@ -47,7 +47,7 @@ partial class Build
             var output = ArtifactsDirectory / "policy";
             var evaluator = new PolicyEvaluator(trivy, catalog, Manifest.Policies.AllowedRegistries, exceptions, output / "work")
             {
-                Reuse = new PolicyReuse(ArtifactsDirectory / "policy-reuse", $"trivy={ToolPins.Trivy.Version},{TrivyPath}"),
+                Reuse = new PolicyReuse(ArtifactsDirectory / "policy-reuse", $"trivy={ToolPins.Trivy.Version},{TrivyPath}", Seal),
             };
             var results = await new PolicyGate(new ChartRenderer(helm), evaluator).RunAsync(new PolicyTestRequest(
                 RootDirectory / Manifest.Chart.Path, Manifest.Chart.Release, PolicyEnvironments,

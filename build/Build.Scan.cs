@@ -45,7 +45,7 @@ partial class Build
             var trivyTool = await Toolchain.ResolveAsync(ToolPins.Trivy, ct);
             var options = new ScanOptions(RootDirectory, ScanDirectory, gate, RootDirectory / Manifest.Policies.Exceptions, TrivyDbRepository, TrivyCache)
             {
-                Reuse = new ScanReuse(ScanDirectory / "reuse", $"{ScanInputs.Scanner(trivyTool)}|{ScanInputs.VulnerabilityDatabase(TrivyCache)}|{TrivyDbRepository}"),
+                Reuse = new ScanReuse(ScanDirectory / "reuse", $"{ScanInputs.Scanner(trivyTool)}|{ScanInputs.VulnerabilityDatabase(TrivyCache)}|{TrivyDbRepository}", Seal),
             };
             var stage = new ScanStage(new Trivy(trivyTool, TrivyCache),
                 new Skopeo(await Toolchain.ResolveAsync(ToolPins.Skopeo, ct)), options);

@@ -118,7 +118,10 @@ partial class Build
     /// <summary>The Rego attestation policies (policies/attestations/rego), run by the pinned trivy; inputs and verdicts under artifacts/attestations.</summary>
     async Task<AttestationRego> AttestationRegoAsync(CancellationToken ct) =>
         new(new Trivy(await Toolchain.ResolveAsync(ToolPins.Trivy, ct), TrivyCache), RootDirectory / "policies" / "attestations" / "rego",
-            ArtifactsDirectory / "attestations");
+            ArtifactsDirectory / "attestations")
+        {
+            VerdictFile = ArtifactsDirectory / "attestations" / "verdict.sealed", VerdictSeal = Seal,
+        };
 
     /// <summary>
     /// What this run's attestations must say: ClusterSnek's build type, the builder this environment is (the GitHub workflow, or

@@ -18,6 +18,9 @@ public abstract class PipelineBuild
     [Secret]
     public string? CacheKey { get; set; }
 
+    /// <summary>Seals the results stages keep across runs (<see cref="ResultSeal"/>); null without a cache key or with --no-cache.</summary>
+    protected internal ResultSeal? Seal { get; internal set; }
+
     [Parameter("Skip these targets; with no value, skip every target that was not named")]
     public string[]? Skip { get; set; }
 

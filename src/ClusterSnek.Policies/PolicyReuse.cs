@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ClusterSnek.Pipeline;
 using Serilog;
 
 namespace ClusterSnek.Policies;
@@ -11,9 +12,10 @@ namespace ClusterSnek.Policies;
 /// the rendered manifests; the policies check that an image is pinned by a digest from an allowed registry, never which digest
 /// it is, so the checks are keyed on the manifests with every <c>sha256:…</c> digest replaced by one fixed digest, together with
 /// the Rego and data the checks ran with and the scanner. Only a run in which every check passed is kept (a failure's message
-/// names its digest); exceptions are applied afresh every run.
+/// names its digest); exceptions are applied afresh every run. Entries are sealed (<see cref="ResultSeal"/>); without a seal
+/// nothing is kept.
 /// </summary>
-public sealed partial class PolicyReuse(string directory, string scanner)
+public sealed partial class PolicyReuse(string directory, string scanner, ResultSeal? seal)
 {
     sealed record Entry(string Key, List<TrivyCheck> Checks);
 
@@ -33,12 +35,11 @@ public sealed partial class PolicyReuse(string directory, string scanner)
 
     public IReadOnlyList<TrivyCheck>? TryRead(string environment, string key)
     {
-        var file = FileFor(environment);
-        if (!File.Exists(file)) return null;
-        try { return JsonSerializer.Deserialize<Entry>(File.ReadAllText(file)) is { } entry && entry.Key == key ? entry.Checks : null; }
+        if (seal?.ReadSealed(FileFor(environment)) is not { } text) return null;
+        try { return JsonSerializer.Deserialize<Entry>(text) is { } entry && entry.Key == key ? entry.Checks : null; }
         catch (JsonException e)
         {
-            Log.Warning("PolicyTest: ignoring the unreadable reuse entry {File} ({Reason})", file, e.Message);
+            Log.Warning("PolicyTest: ignoring the unreadable reuse entry {File} ({Reason})", FileFor(environment), e.Message);
             return null;
         }
     }
@@ -52,8 +53,7 @@ public sealed partial class PolicyReuse(string directory, string scanner)
             if (File.Exists(file)) File.Delete(file);
             return;
         }
-        Directory.CreateDirectory(directory);
-        File.WriteAllText(file, JsonSerializer.Serialize(new Entry(key, [.. checks])));
+        seal?.WriteSealed(file, JsonSerializer.Serialize(new Entry(key, [.. checks])));
     }
 
     string FileFor(string environment) => Path.Combine(directory, environment + ".json");

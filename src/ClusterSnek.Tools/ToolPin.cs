@@ -58,7 +58,10 @@ public static class ToolPins
     public static readonly ToolPin Catatonit = Debian("catatonit", "catatonit", "0.1.7", ["--version"]);
     public static readonly ToolPin Chromium = Debian("chromium", "chromium", "156", ["--version"]);
 
-    public static IReadOnlyList<ToolPin> All { get; } = [Helm, Kubectl, Trivy, Registry, Skopeo, Umoci, Buildah, Podman, Runc, Catatonit, Chromium];
+    // For the test suite only: moves the clock of a build process (an exception expiring since a cached Scan).
+    public static readonly ToolPin Faketime = Debian("faketime", "faketime", "0.9.10", ["--version"]);
+
+    public static IReadOnlyList<ToolPin> All { get; } = [Helm, Kubectl, Trivy, Registry, Skopeo, Umoci, Buildah, Podman, Runc, Catatonit, Chromium, Faketime];
 
     public static ToolPin Find(string name) =>
         All.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))

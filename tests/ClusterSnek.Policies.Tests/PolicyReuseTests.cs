@@ -3,6 +3,8 @@ namespace ClusterSnek.Policies.Tests;
 /// <summary>PolicyTest's per-environment reuse key: digests aside, everything the checks read.</summary>
 public sealed class PolicyReuseTests : IDisposable
 {
+    static readonly ClusterSnek.Pipeline.ResultSeal Seal = ClusterSnek.Pipeline.ResultSeal.FromKey("policy-reuse-test-key");
+
     readonly string root = Path.Combine(Path.GetTempPath(), "clustersnek-policyreuse-" + Guid.NewGuid().ToString("N")[..8]);
 
     public PolicyReuseTests()
@@ -23,14 +25,14 @@ public sealed class PolicyReuseTests : IDisposable
     [Fact]
     public void Only_a_new_digest_keeps_the_key_a_registry_a_policy_or_the_scanner_changes_it()
     {
-        var reuse = new PolicyReuse(Path.Combine(root, "reuse"), "trivy 0.44.1");
+        var reuse = new PolicyReuse(Path.Combine(root, "reuse"), "trivy 0.44.1", Seal);
         var rego = Path.Combine(root, "rego");
         var first = reuse.Key(Manifests("127.0.0.1:5000/clustersnek/backend@sha256:" + new string('1', 64)), rego, "127.0.0.1");
 
         Assert.Equal(first, reuse.Key(Manifests("127.0.0.1:5000/clustersnek/backend@sha256:" + new string('2', 64)), rego, "127.0.0.1"));
         Assert.NotEqual(first, reuse.Key(Manifests("docker.io/evil/backend@sha256:" + new string('2', 64)), rego, "127.0.0.1"));
         Assert.NotEqual(first, reuse.Key(Manifests("127.0.0.1:5000/clustersnek/backend:latest"), rego, "127.0.0.1"));
-        Assert.NotEqual(first, new PolicyReuse(Path.Combine(root, "reuse"), "trivy 0.50.0")
+        Assert.NotEqual(first, new PolicyReuse(Path.Combine(root, "reuse"), "trivy 0.50.0", Seal)
             .Key(Manifests("127.0.0.1:5000/clustersnek/backend@sha256:" + new string('1', 64)), rego, "127.0.0.1"));
 
         File.WriteAllText(Path.Combine(rego, "a.rego"), "package user.a\ndeny[msg] { msg := \"x\" }");
@@ -40,7 +42,7 @@ public sealed class PolicyReuseTests : IDisposable
     [Fact]
     public void A_failing_or_excepted_result_is_never_kept()
     {
-        var reuse = new PolicyReuse(Path.Combine(root, "reuse"), "trivy 0.44.1");
+        var reuse = new PolicyReuse(Path.Combine(root, "reuse"), "trivy 0.44.1", Seal);
         var pass = new TrivyCheck("m.yaml", "CSK001", "t", "HIGH", "PASS", "", "", 1, true);
         PolicyResult Result(int failed) => new("dev", 1, 1 - failed, failed, [], [], [], ["CSK001"], false);
 

@@ -120,8 +120,9 @@ internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func
             record.CarryFrom(pipelineJson);
             record.ReadsOf = target => plan.Ordered.FirstOrDefault(n => n.Name == target)?.Definition.ReadSections.Select(s => s.Name).ToList() ?? [];
             Log.Information("ClusterSnek: {Targets} ({Count} targets planned)", string.Join(", ", record.Requested), plan.Ordered.Count);
-            var cache = build.NoCache ? null
-                : new TargetCache(root, root / ".nuke" / "cache", ClusterSnek.Pipeline.CacheKey.Resolve(build.CacheKey, environment, root));
+            var cacheKey = build.NoCache ? null : ClusterSnek.Pipeline.CacheKey.Resolve(build.CacheKey, environment, root);
+            build.Seal = cacheKey is null ? null : new ResultSeal(cacheKey);
+            var cache = build.NoCache ? null : new TargetCache(root, root / ".nuke" / "cache", cacheKey);
             var executor = new Executor(plan, output, cache, record, build.MaxParallel, () => WriteRecord(record, pipelineJson), build.Explain);
             executor.RunAsync(cancellation.Token).GetAwaiter().GetResult();
             try { build.RunFinished(); }

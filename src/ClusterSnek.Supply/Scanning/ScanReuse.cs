@@ -10,9 +10,10 @@ namespace ClusterSnek.Supply.Scanning;
 /// What trivy found in one subject, kept for the next Scan: an image digest is its content, so an image whose digest, scanner
 /// and vulnerability database are unchanged need not be exported and scanned again; likewise the repository's config scan
 /// while no file trivy config reads has changed. Only the raw findings are kept: the gate (fail-on, exceptions, today's
-/// expiry) decides afresh every run. An entry is used only when its identity (scanner binary, database, subject) matches.
+/// expiry) decides afresh every run. An entry is used only when its identity (scanner binary, database, subject) matches and
+/// its seal verifies (<see cref="ResultSeal"/>: an edited entry could hide a finding); without a seal nothing is kept.
 /// </summary>
-public sealed class ScanReuse(AbsolutePath directory, string identity)
+public sealed class ScanReuse(AbsolutePath directory, string identity, ResultSeal? seal)
 {
     sealed record Entry(string Identity, string Subject, bool VulnerabilitiesRan, string? VulnerabilitiesReason, List<Finding> Findings);
 
@@ -20,10 +21,10 @@ public sealed class ScanReuse(AbsolutePath directory, string identity)
     public (VulnerabilityScanStatus Status, IReadOnlyList<Finding> Findings)? TryRead(string subject)
     {
         var file = FileFor(subject);
-        if (!File.Exists(file)) return null;
+        if (seal?.ReadSealed(file) is not { } text) return null;
         try
         {
-            var entry = JsonSerializer.Deserialize<Entry>(File.ReadAllText(file), RunRecord.Json);
+            var entry = JsonSerializer.Deserialize<Entry>(text, RunRecord.Json);
             if (entry is null || entry.Identity != identity || entry.Subject != subject) return null;
             return (new VulnerabilityScanStatus(entry.VulnerabilitiesRan, entry.VulnerabilitiesReason), entry.Findings);
         }
@@ -36,8 +37,7 @@ public sealed class ScanReuse(AbsolutePath directory, string identity)
 
     public void Write(string subject, VulnerabilityScanStatus status, IReadOnlyList<Finding> findings)
     {
-        directory.CreateDirectory();
-        File.WriteAllText(FileFor(subject), Redactor.Redact(JsonSerializer.Serialize(
+        seal?.WriteSealed(FileFor(subject), Redactor.Redact(JsonSerializer.Serialize(
             new Entry(identity, subject, status.Ran, status.Reason, [.. findings]), RunRecord.Json)));
     }
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ClusterSnek.Pipeline;
 using Serilog;
 
 namespace ClusterSnek.Supply.Signing;
@@ -21,7 +22,7 @@ public sealed partial class AttestationRego
     public string? VerdictFile { get; init; }
 
     /// <summary>Seals and checks the kept verdict (the engine cache's key), so an edited file is not taken as a pass.</summary>
-    public (Func<string, string> Seal, Func<string, string?, bool> Verifies)? VerdictSeal { get; init; }
+    public ResultSeal? VerdictSeal { get; init; }
 
     string VerdictKey(IReadOnlyList<JsonObject> inputs)
     {
@@ -53,17 +54,8 @@ public sealed partial class AttestationRego
 
     bool KeptPass(string key, DateTimeOffset now)
     {
-        if (VerdictFile is null || VerdictSeal is null || !File.Exists(VerdictFile)) return false;
-        try
-        {
-            var lines = File.ReadAllLines(VerdictFile);
-            if (lines.Length != 2 || !VerdictSeal.Value.Verifies(lines[0], lines[1]))
-            {
-                Log.Warning("{File} was changed outside the pipeline (its seal does not verify): running the attestation policies", VerdictFile);
-                return false;
-            }
-            return JsonSerializer.Deserialize<Verdict>(lines[0]) is { } verdict && verdict.Key == key && now < verdict.ValidUntil;
-        }
+        if (VerdictFile is null || VerdictSeal?.ReadSealed(VerdictFile) is not { } text) return false;
+        try { return JsonSerializer.Deserialize<Verdict>(text) is { } verdict && verdict.Key == key && now < verdict.ValidUntil; }
         catch (JsonException) { return false; }
     }
 
@@ -75,8 +67,6 @@ public sealed partial class AttestationRego
             File.Delete(VerdictFile);
             return;
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(VerdictFile)!);
-        var text = JsonSerializer.Serialize(new Verdict(key, until));
-        File.WriteAllLines(VerdictFile, [text, VerdictSeal.Value.Seal(text)]);
+        VerdictSeal.WriteSealed(VerdictFile, JsonSerializer.Serialize(new Verdict(key, until)));
     }
 }

@@ -27,21 +27,35 @@ public sealed class ScanReuseTests : IDisposable
         File.WriteAllText(root / path, text);
     }
 
+    static readonly ResultSeal Seal = ResultSeal.FromKey("scan-reuse-test-key");
+
     static readonly Finding Secret = new(FindingKind.Secret, "aws-access-key-id", Severity.Critical, "AWS Access Key", "/app/settings.json", Line: 3);
 
     [Fact]
     public void Findings_are_reused_only_for_the_same_digest_and_scanner_identity()
     {
         var digest = "sha256:" + new string('a', 64);
-        new ScanReuse(root / "reuse", "trivy dev 1 2|offline|").Write(digest, VulnerabilityScanStatus.NotRun("offline"), [Secret]);
+        new ScanReuse(root / "reuse", "trivy dev 1 2|offline|", Seal).Write(digest, VulnerabilityScanStatus.NotRun("offline"), [Secret]);
 
-        var same = new ScanReuse(root / "reuse", "trivy dev 1 2|offline|").TryRead(digest);
+        var same = new ScanReuse(root / "reuse", "trivy dev 1 2|offline|", Seal).TryRead(digest);
         Assert.NotNull(same);
         Assert.Equal([Secret], same.Value.Findings);
         Assert.False(same.Value.Status.Ran);
 
-        Assert.Null(new ScanReuse(root / "reuse", "trivy dev 1 2|db {\"Version\":2}|").TryRead(digest)); // a database appeared
-        Assert.Null(new ScanReuse(root / "reuse", "trivy dev 1 2|offline|").TryRead("sha256:" + new string('b', 64)));
+        Assert.Null(new ScanReuse(root / "reuse", "trivy dev 1 2|db {\"Version\":2}|", Seal).TryRead(digest)); // a database appeared
+        Assert.Null(new ScanReuse(root / "reuse", "trivy dev 1 2|offline|", Seal).TryRead("sha256:" + new string('b', 64)));
+        Assert.Null(new ScanReuse(root / "reuse", "trivy dev 1 2|offline|", ResultSeal.FromKey("another key")).TryRead(digest));
+    }
+
+    [Fact]
+    public void An_entry_edited_to_hide_a_finding_is_not_taken()
+    {
+        var digest = "sha256:" + new string('c', 64);
+        new ScanReuse(root / "reuse", "id", Seal).Write(digest, VulnerabilityScanStatus.Done, [Secret]);
+        var file = Directory.GetFiles(root / "reuse").Single();
+        File.WriteAllText(file, File.ReadAllText(file).Replace("aws-access-key-id", "nothing-here", StringComparison.Ordinal));
+
+        Assert.Null(new ScanReuse(root / "reuse", "id", Seal).TryRead(digest));
     }
 
     [Fact]
