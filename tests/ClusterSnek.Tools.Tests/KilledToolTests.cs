@@ -38,9 +38,12 @@ public sealed class KilledToolTests
         var done = Path.Combine(Path.GetTempPath(), $"clustersnek-graceful-{Guid.NewGuid():N}");
         using var cancel = new CancellationTokenSource();
         // As helm upgrade --rollback-on-failure does on SIGINT: it cleans up (here: half a second) before it exits.
-        var call = Sh.RunAsync($"trap 'sleep 0.5; touch {done}; exit 130' INT; echo started; sleep 30 & wait", requireSuccess: false,
+        var ready = done + ".ready";
+        var call = Sh.RunAsync($"trap 'sleep 0.5; touch {done}; exit 130' INT; touch {ready}; sleep 30 & wait", requireSuccess: false,
             grace: TimeSpan.FromSeconds(20), cancellation: cancel.Token);
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        // Interrupt only once the handler is in place (a loaded machine can take longer than any fixed delay to get there).
+        while (!File.Exists(ready)) await Task.Delay(50, TestContext.Current.CancellationToken);
+        File.Delete(ready);
 
         await cancel.CancelAsync();
 
