@@ -116,7 +116,12 @@ public static class WorkflowGenerator
         {
             { "name", Text(command) },
             { "run", Text(command) },
-            { "env", new YamlMappingNode { { "GITHUB_TOKEN", Text("${{ secrets.GITHUB_TOKEN }}") } } },
+            // The key that seals .nuke/cache entries: with it, entries restored from actions/cache or handed over between jobs are
+            // trusted by the next runner; without the secret each runner makes its own key and restored entries simply run again.
+            { "env", new YamlMappingNode
+            {
+                { "GITHUB_TOKEN", Text("${{ secrets.GITHUB_TOKEN }}") }, { "CLUSTERSNEK_CACHE_KEY", Text("${{ secrets.CLUSTERSNEK_CACHE_KEY }}") },
+            } },
         });
         var suffix = matrix is null ? "" : "-${{ matrix.service }}";
         if (handover)
