@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using ClusterSnek.Pipeline;
 
@@ -47,17 +46,5 @@ public static class ImageSource
         return url.EndsWith(".git", StringComparison.Ordinal) ? url[..^4] : url.TrimEnd('/');
     }
 
-    static string? Git(AbsolutePath root, params string[] args)
-    {
-        try
-        {
-            var info = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
-            foreach (var a in args) info.ArgumentList.Add(a);
-            using var process = Process.Start(info)!;
-            var text = process.StandardOutput.ReadToEnd().Trim();
-            process.WaitForExit();
-            return process.ExitCode == 0 && text.Length > 0 ? text : null;
-        }
-        catch (System.ComponentModel.Win32Exception) { return null; }
-    }
+    static string? Git(AbsolutePath root, params string[] args) => GitQuery.Read(root, args);
 }

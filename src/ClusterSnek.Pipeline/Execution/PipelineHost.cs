@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Serilog;
 
 namespace ClusterSnek.Pipeline;
@@ -203,17 +202,5 @@ internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func
         _ => value,
     };
 
-    string? Git(params string[] args)
-    {
-        try
-        {
-            var info = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
-            foreach (var a in args) info.ArgumentList.Add(a);
-            using var process = Process.Start(info)!;
-            var text = process.StandardOutput.ReadToEnd().Trim();
-            process.WaitForExit();
-            return process.ExitCode == 0 && text.Length > 0 ? text : null;
-        }
-        catch (System.ComponentModel.Win32Exception) { return null; }
-    }
+    string? Git(params string[] args) => GitQuery.Read(root, args);
 }
