@@ -21,6 +21,7 @@ partial class Build
         .Inputs("charts/**/*.yaml", "charts/**/*.json", "charts/**/*.tpl", "charts/**/.helmignore", "clustersnek.yaml")
         .Inputs(() => [Run.Commit, ChartRegistry ?? RegistryAddress, SkipChartPush.ToString()])
         .Outputs("artifacts/charts")
+        .Shareable()
         .Executes(async ct =>
         {
             var helm = new Helm(await Toolchain.ResolveAsync(ToolPins.Helm, ct));

@@ -59,6 +59,7 @@ partial class Build
         .Requires(new ServiceFolders(RootDirectory, () => Manifest))
         .Inputs("src/services/**", "src/ClusterSnek.Images/**/*.cs", "src/ClusterSnek.Images/BaseImage/packages.*", "src/ClusterSnek.Tools/ContainerPublish.cs", "clustersnek.yaml")
         .Inputs(() => [RegistryAddress, SkipSmoke.ToString()])
+        .Shareable() // what it records is digests in that registry: another checkout of the same sources takes them (replay-checked below)
         // A replayed record is a claim about the registry: each recorded tag must still point at the recorded digest, and that
         // image must say it is the service, built from the recorded commit, before Scan, Sign or Deploy use it.
         .ChecksReplay(async ct => Run.Get(Sections.Images) is { Count: > 0 } replayed

@@ -38,6 +38,7 @@ partial class Build
             $"trivy={ToolPins.Trivy.Version},{TrivyPath}", $"helm={ToolPins.Helm.Version},{HelmPath}",
             .. FileInputs.ExpiredDates(RootDirectory / PolicyExceptionsFile.DefaultPath, DateOnly.FromDateTime(DateTime.UtcNow))])
         .Outputs("artifacts/policy") // the per-environment JSON, SARIF and checked manifests: gone → checked again
+        .Shareable()
         .Executes(async ct =>
         {
             var helm = new Helm(await Toolchain.ResolveAsync(ToolPins.Helm, ct));

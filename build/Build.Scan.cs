@@ -38,6 +38,10 @@ partial class Build
         .Inputs(() => [ScanInputs.Scanner(Toolchain.ResolveAsync(ToolPins.Trivy, CancellationToken.None).GetAwaiter().GetResult()),
             ScanInputs.VulnerabilityDatabase(TrivyCache)])
         .Inputs(() => [ScanInputs.NearestExceptionExpiry(RootDirectory / Manifest.Policies.Exceptions, DateOnly.FromDateTime(DateTime.UtcNow))])
+        // The reports and SARIF the report and GitHub read (not work/ or the sealed reuse/ records, which are this checkout's own).
+        .Outputs(() => [.. RecordedImages().Select(i => i.FileName).Append("repository")
+            .SelectMany(name => new[] { ScanDirectory / (name + ".json"), ScanDirectory / (name + ".sarif") }).Select(f => f.RelativeTo(RootDirectory))])
+        .Shareable()
         .Executes(async ct =>
         {
             await EnsureRegistryAsync(ct);
@@ -62,6 +66,8 @@ partial class Build
         .Reads(Sections.Images)
         .Inputs(() => ReleaseDigests())
         .Inputs("src/ClusterSnek.Supply/Sbom/**/*.cs")
+        .Outputs(() => RecordedImages().Select(i => new AbsolutePath(SbomStage.FileFor(SbomDirectory, i)).RelativeTo(RootDirectory)))
+        .Shareable()
         .Executes(async ct =>
         {
             await EnsureRegistryAsync(ct);

@@ -42,6 +42,7 @@ partial class Build : PipelineBuild
     protected override void OnParametersBound()
     {
         Manifest.Environment(Env);
+        if (Cache is { Length: > 0 } || Manifest.Cache.Repository is not null) SharedCacheRepository(); // a wrong --cache is refused before anything runs
         if (ClusterSnek.Kube.LocalEntryPoint.InvalidAddress(ListenAddress) is { } invalid) throw new UsageException(invalid);
     }
 }

@@ -47,6 +47,13 @@ public interface ITargetDefinition
     /// Sections of pipeline.json the target reads: it runs after each section's writer when both are in the run, and reads
     /// the last run's value (said in the log) when the writer is not.
     /// </summary>
+    /// <summary>
+    /// The target's entry may be kept in .nuke/cache/entries and shared through the shared cache (--cache REF): its key holds
+    /// nothing particular to this checkout or machine, and its declared outputs (files under artifacts/) are all it leaves behind
+    /// besides what it recorded.
+    /// </summary>
+    ITargetDefinition Shareable();
+
     ITargetDefinition Reads(params ClusterSnek.Record.ISection[] sections);
 
     /// <summary>

@@ -18,6 +18,17 @@ public abstract class PipelineBuild
     [Secret]
     public string? CacheKey { get; set; }
 
+    [Parameter("Most megabytes the kept cache entries in .nuke/cache may take; beyond it the least recently used are deleted", Minimum = 1)]
+    public int CacheSizeLimit { get; set; } = 1024;
+
+    /// <summary>
+    /// The shared cache this run reads and writes (e.g. an OCI repository, --cache REF), or null for none; called once per run,
+    /// before the first target. Entries of <see cref="ITargetDefinition.Shareable"/> targets go there.
+    /// </summary>
+    protected virtual ISharedCache? OpenSharedCache() => null;
+
+    internal ISharedCache? SharedCache() => OpenSharedCache();
+
     /// <summary>Seals the results stages keep across runs (<see cref="ResultSeal"/>); null without a cache key or with --no-cache.</summary>
     protected internal ResultSeal? Seal { get; internal set; }
 

@@ -68,6 +68,9 @@ internal sealed class TargetDefinition : ITargetDefinition
     public ITargetDefinition Outputs(params string[] paths) { OutputPaths.Add(() => paths); return this; }
     public ITargetDefinition Outputs(Func<IEnumerable<string>> paths) { OutputPaths.Add(paths); return this; }
 
+    public bool IsShareable { get; private set; }
+    public ITargetDefinition Shareable() { IsShareable = true; return this; }
+
     public ITargetDefinition Reads(params ISection[] sections) { ReadSections.AddRange(sections); return this; }
     public ITargetDefinition ChecksReplay(Func<CancellationToken, Task<string?>> check) { ReplayChecks.Add(check); return this; }
 

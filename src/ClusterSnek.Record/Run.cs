@@ -11,7 +11,11 @@ public sealed record RunInfo(
     string? Commit, string? Branch, string Host, string User, string Os, string? Ci);
 
 /// <summary>One row of targets[]: how the target ended, how long it took, and why (failure, skip or cache reason).</summary>
-public sealed record TargetEntry(string Name, TargetStatus Status, long DurationMs, string? Reason, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
+public sealed record TargetEntry(string Name, TargetStatus Status, long DurationMs, string? Reason, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt)
+{
+    /// <summary>For a cached target: "local" (the checkout's own cache) or the shared cache entry it was taken from (ref@digest); else absent.</summary>
+    public string? CachedFrom { get; init; }
+}
 
 /// <summary>A tool the run used: what, which version, from where.</summary>
 public sealed record ToolUse(string Name, string Version, string Path);

@@ -36,7 +36,7 @@ public static partial class ManifestReader
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new ManifestException($"{file}:1:1: expected a mapping with name, registry, services, environments.");
         var r = new Reader(file);
-        r.Keys(root, "name", "registry", "services", "environments", "chart", "signing", "policies", "trustedImages");
+        r.Keys(root, "name", "registry", "services", "environments", "chart", "signing", "policies", "trustedImages", "cache");
 
         var name = r.Text(root, "name", required: true)!;
         var registry = r.Map(root, "registry");
@@ -87,6 +87,11 @@ public static partial class ManifestReader
         var policies = r.Map(root, "policies");
         if (policies is not null) r.Keys(policies, "directory", "exceptions", "allowedRegistries");
 
+        var cache = r.Map(root, "cache");
+        if (cache is not null) r.Keys(cache, "repository", "retentionDays", "keepPerTarget");
+        var cacheSettings = cache is null ? new CacheSettings(null, 14, 20)
+            : new CacheSettings(r.Text(cache, "repository"), r.Int(cache, "retentionDays", 0, 3650) ?? 14, r.Int(cache, "keepPerTarget", 1, 10000) ?? 20);
+
         var trusted = new List<TrustedImage>();
         foreach (var item in r.Seq(root, "trustedImages")?.Children ?? [])
         {
@@ -109,7 +114,7 @@ public static partial class ManifestReader
             new PolicySettings(policies is null ? "policies" : r.Text(policies, "directory") ?? "policies",
                 policies is null ? "policies/exceptions.yaml" : r.Text(policies, "exceptions") ?? "policies/exceptions.yaml",
                 policies is null ? [] : r.List(policies, "allowedRegistries")))
-        { TrustedImages = trusted };
+        { TrustedImages = trusted, Cache = cacheSettings };
     }
 
     sealed class Reader(string file)

@@ -13,6 +13,9 @@ public sealed record StackManifest(
     /// <summary>Images the pipeline does not build that a release may run, pinned by digest, each with its signer's key.</summary>
     public IReadOnlyList<TrustedImage> TrustedImages { get; init; } = [];
 
+    /// <summary>The shared cache (clustersnek.yaml <c>cache:</c>); the defaults when the section is absent.</summary>
+    public CacheSettings Cache { get; init; } = new(null, 14, 20);
+
     public const string FileName = "clustersnek.yaml";
 
     public EnvironmentSpec Environment(string name) =>
@@ -49,6 +52,13 @@ public sealed record TrustedImage(string Repository, string Digest, string Publi
     /// <summary>repository@sha256:..., as a rendered manifest names it.</summary>
     public string Pinned => $"{Repository}@{Digest}";
 }
+
+/// <summary>
+/// The shared cache: the OCI repository its entries go to (null: <c>&lt;registry&gt;/&lt;registry.repository&gt;/cache</c>; "off": none),
+/// and CachePrune's retention: entries older than <paramref name="RetentionDays"/> go, and of each target only the newest
+/// <paramref name="KeepPerTarget"/> stay.
+/// </summary>
+public sealed record CacheSettings(string? Repository, int RetentionDays, int KeepPerTarget);
 
 /// <summary>Policy folder, the reviewed exceptions file, and the registries images may come from.</summary>
 public sealed record PolicySettings(string Directory, string Exceptions, IReadOnlyList<string> AllowedRegistries);

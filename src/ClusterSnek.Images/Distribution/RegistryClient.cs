@@ -138,6 +138,15 @@ public sealed class RegistryClient : IDisposable
         await PushBlobAsync(registry, repository, content, blob.MediaType, cancellation);
     }
 
+    /// <summary>Deletes a manifest by digest (and so every tag pointing at it); the registry must allow deletes.</summary>
+    public async Task DeleteManifestAsync(string registry, string repository, Digest digest, CancellationToken cancellation = default)
+    {
+        using var response = await SendAsync(registry, repository,
+            () => new HttpRequestMessage(HttpMethod.Delete, $"{BaseUrl(registry)}{repository}/manifests/{digest}"), pull: false, cancellation);
+        if (response.StatusCode == HttpStatusCode.NotFound) return;
+        await EnsureAsync(response, $"{registry}/{repository}@{digest}", "manifest delete", cancellation);
+    }
+
     public async Task<IReadOnlyList<string>> ListTagsAsync(string registry, string repository, CancellationToken cancellation = default)
     {
         using var response = await SendAsync(registry, repository,

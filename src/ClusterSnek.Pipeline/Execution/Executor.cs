@@ -4,9 +4,15 @@ using Serilog;
 namespace ClusterSnek.Pipeline;
 
 /// <summary>Runs a plan: parallel where the graph allows, in order where it does not, caching and stopping as declared.</summary>
-internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCache? cache, RunRecord record, int maxParallel, Action onTargetFinished,
+internal sealed partial class Executor(ExecutionPlan plan, TargetOutput output, TargetCache? cache, RunRecord record, int maxParallel, Action onTargetFinished,
     Func<string, Exception, string?>? explain = null)
 {
+    /// <summary>Kept entries of shareable targets (.nuke/cache/entries), when the cache has a key.</summary>
+    public EntryStore? Store { get; init; }
+
+    /// <summary>The shared cache (--cache REF), when one is configured.</summary>
+    public ISharedCache? Shared { get; init; }
+
     readonly Dictionary<TargetNode, TargetResult> results = [];
     readonly Lock gate = new();
     bool stopping;
@@ -79,6 +85,7 @@ internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCa
         var clock = Stopwatch.StartNew();
         var status = TargetStatus.Succeeded;
         string? reason = null;
+        string? cachedFrom = null;
         try
         {
             Log.Information("▶ {Target}", node.Name);
@@ -96,18 +103,21 @@ internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCa
                 string? refusedReplay = null;
                 if (cache.TryHit(node.Name, node.Definition, key) is { } recorded)
                 {
-                    record.Restore(node.Name, recorded);
-                    if (await RefusedReplayAsync(node, cancellation) is not { } refused)
+                    if ((refusedReplay = await ReplayAsync(node, recorded, cancellation)) is null)
                     {
                         status = TargetStatus.Cached;
-                        reason = "inputs unchanged";
+                        reason = "cached locally: inputs unchanged";
+                        cachedFrom = "local";
                         return;
                     }
-                    record.Unrestore(node.Name);
-                    refusedReplay = refused;
-                    Log.Warning("cached {Target} refused: {Reason}: running {Target}", node.Name, refused, node.Name);
                 }
                 reason = refusedReplay is not null ? "cached result refused: " + refusedReplay : cache.WhyMiss(node.Name, node.Definition, parts);
+                if (refusedReplay is null && node.Definition.IsShareable && await TakeKeptOrSharedAsync(node, key, parts, reason, cancellation) is { } taken)
+                {
+                    status = TargetStatus.Cached;
+                    (reason, cachedFrom) = taken;
+                    return;
+                }
                 Log.Information("Runs: {Why}", reason);
             }
             else reason = cache is null && node.Definition.IsCacheable ? "--no-cache" : "always runs";
@@ -120,6 +130,7 @@ internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCa
             {
                 key = cache.ComputeKey(node.Name, node.Definition, out parts);
                 cache.Store(node.Name, key, record.ContributionsOf(node.Name), parts);
+                if (node.Definition.IsShareable) await KeepAndPublishAsync(node, key, parts, cancellation);
             }
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
@@ -151,8 +162,18 @@ internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCa
             if (status is TargetStatus.Cached or TargetStatus.Skipped) Log.Information("{Status}: {Reason}", status.ToString(), reason);
             output.End(scope);
             lock (gate) if (status == TargetStatus.Failed && !node.Definition.Proceed) stopping = true;
-            Finish(node, status, clock.Elapsed, reason, started);
+            Finish(node, status, clock.Elapsed, reason, started, cachedFrom);
         }
+    }
+
+    /// <summary>Restores what a target recorded and runs its replay checks; the refusal (sections taken back) or null when the replay holds.</summary>
+    async Task<string?> ReplayAsync(TargetNode node, IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode> recorded, CancellationToken cancellation)
+    {
+        record.Restore(node.Name, recorded);
+        if (await RefusedReplayAsync(node, cancellation) is not { } refused) return null;
+        record.Unrestore(node.Name);
+        Log.Warning("cached {Target} refused: {Reason}: running {Target}", node.Name, refused, node.Name);
+        return refused;
     }
 
     /// <summary>The first replay check that refuses the restored result (a check that throws refuses it with its message).</summary>
@@ -172,11 +193,11 @@ internal sealed class Executor(ExecutionPlan plan, TargetOutput output, TargetCa
         return inner.Message.Split('\n')[0].Trim();
     }
 
-    void Finish(TargetNode node, TargetStatus status, TimeSpan duration, string? reason, DateTimeOffset? started)
+    void Finish(TargetNode node, TargetStatus status, TimeSpan duration, string? reason, DateTimeOffset? started, string? cachedFrom = null)
     {
         lock (gate)
         {
-            var result = new TargetResult(node.Name, status, duration, reason, started, started is null ? null : DateTimeOffset.UtcNow);
+            var result = new TargetResult(node.Name, status, duration, reason, started, started is null ? null : DateTimeOffset.UtcNow) { CachedFrom = cachedFrom };
             results[node] = result;
             record.Targets.RemoveAll(t => t.Name == node.Name);
             record.Targets.Add(result);

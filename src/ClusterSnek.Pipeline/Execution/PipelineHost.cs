@@ -122,7 +122,11 @@ internal sealed class PipelineHost(PipelineBuild build, TextWriter console, Func
             var cacheKey = build.NoCache ? null : ClusterSnek.Pipeline.CacheKey.Resolve(build.CacheKey, environment, root);
             build.Seal = cacheKey is null ? null : new ResultSeal(cacheKey);
             var cache = build.NoCache ? null : new TargetCache(root, root / ".nuke" / "cache", cacheKey);
-            var executor = new Executor(plan, output, cache, record, build.MaxParallel, () => WriteRecord(record, pipelineJson), build.Explain);
+            var executor = new Executor(plan, output, cache, record, build.MaxParallel, () => WriteRecord(record, pipelineJson), build.Explain)
+            {
+                Store = cacheKey is null || cache is null ? null : new EntryStore(root / ".nuke" / "cache" / "entries", cacheKey, build.CacheSizeLimit * 1024L * 1024L),
+                Shared = cache is null || !plan.Ordered.Any(n => n.Definition.IsShareable) ? null : build.SharedCache(),
+            };
             executor.RunAsync(cancellation.Token).GetAwaiter().GetResult();
             try { build.RunFinished(); }
             catch (Exception e) { Log.Warning("Cleanup after the run failed: {Message}", e.Message); }

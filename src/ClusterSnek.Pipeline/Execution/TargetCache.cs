@@ -17,6 +17,9 @@ internal sealed partial class TargetCache(AbsolutePath root, AbsolutePath direct
 {
     static readonly JsonSerializerOptions Canonical = new();
 
+    /// <summary>The checkout the entries' paths are relative to.</summary>
+    public AbsolutePath Root => root;
+
     sealed record FileStamp(long Size, long MtimeTicks, string Sha256);
     sealed record Entry(string Key, Dictionary<string, JsonNode> Sections, Dictionary<string, FileStamp> Files)
     {

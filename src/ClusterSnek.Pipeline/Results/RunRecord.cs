@@ -223,7 +223,7 @@ public sealed class RunRecord
         var parameters = new ParameterValues();
         foreach (var (name, value) in Parameters) parameters[name] = JsonSerializer.SerializeToNode(value, Json);
         List<TargetEntry> targets;
-        lock (gate) targets = Targets.Select(t => new TargetEntry(t.Name, t.Status, (long)t.Duration.TotalMilliseconds, t.Reason, t.StartedAt, t.FinishedAt)).ToList();
+        lock (gate) targets = Targets.Select(t => new TargetEntry(t.Name, t.Status, (long)t.Duration.TotalMilliseconds, t.Reason, t.StartedAt, t.FinishedAt) { CachedFrom = t.CachedFrom }).ToList();
         extra = new(StringComparer.Ordinal);
         var carriedNow = new List<CarriedSection>();
         var document = new PipelineDocument(PipelineDocument.CurrentSchemaVersion,
