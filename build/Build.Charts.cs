@@ -20,7 +20,8 @@ partial class Build
         // Sources only: helm dependency build rewrites charts/clustersnek/charts/*.tgz and Chart.lock on every run.
         .Inputs("charts/**/*.yaml", "charts/**/*.json", "charts/**/*.tpl", "charts/**/.helmignore", "clustersnek.yaml")
         .Inputs(() => [Run.Commit, ChartRegistry ?? RegistryAddress, SkipChartPush.ToString()])
-        .Outputs("artifacts/charts")
+        // The packaged chart, and what helm dependency build leaves in the chart folder (gitignored; helm template needs it).
+        .Outputs(() => ["artifacts/charts", $"{Manifest.Chart.Path}/charts", $"{Manifest.Chart.Path}/Chart.lock"])
         .Shareable()
         .Executes(async ct =>
         {

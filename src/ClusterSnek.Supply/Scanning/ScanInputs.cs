@@ -50,9 +50,14 @@ public static class ScanInputs
         return "sha256:" + Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    /// <summary>The scanner binary: its version, path, size and modification time (trivy 0.44 here prints "dev" as its version).</summary>
+    /// <summary>
+    /// The scanner binary: the pinned one (installed under .nuke/tools, checksum-verified) by its version and checksum, the same in
+    /// every checkout and on every machine; any other (--trivy-path, PATH) by version, path, size and modification time (trivy 0.44
+    /// here prints "dev" as its version).
+    /// </summary>
     public static string Scanner(ResolvedTool trivy)
     {
+        if (trivy.Origin == ".nuke/tools" && trivy.Pin.Sha256 is { Length: > 0 } sha) return $"{trivy.Name} {trivy.Pin.Version} sha256:{sha}";
         var info = new FileInfo(trivy.Path);
         var identity = $"{trivy.Name} {trivy.Version} {trivy.Path}";
         return info.Exists ? $"{identity} {info.Length} {info.LastWriteTimeUtc.Ticks}" : identity;
