@@ -30,18 +30,30 @@ partial class Build
     protected override ISharedCache? OpenSharedCache()
     {
         if (SharedCacheRepository() is not var (repository, origin)) return null;
-        TrustRoot trust;
-        try { trust = VerificationTrustRoot(); }
-        catch (SigningException e)
-        {
-            Serilog.Log.Warning("Shared cache {Cache} is off: its entries could not be verified ({Why})", repository, e.Message);
-            return null;
-        }
         var embedded = Registry is null && repository.Registry == RegistryAddress;
-        Serilog.Log.Debug("Shared cache {Cache} ({Origin}); entries verified with {Trust}", repository, origin, trust.PublicKey);
+        Serilog.Log.Debug("Shared cache {Cache} ({Origin})", repository, origin);
         cacheClient ??= new RegistryClient(DockerConfigCredentials.Load());
         return new RegistryCache(cacheClient, repository, async ct => { if (embedded) await EnsureRegistryAsync(ct); },
-            SigningIdentityFor, () => PublicKey.Load(trust.PublicKey), $"the trust root {trust.PublicKey} ({trust.Source})", CacheReadOnly);
+            SigningIdentityFor, CacheTrust, CacheReadOnly);
+    }
+
+    /// <summary>
+    /// The key shared entries must verify with: the same trust root as VerifySignatures (never a key from artifacts/). On a local run
+    /// without one yet, the development key is made first, as Sign and Report would, so a fresh clone can read what it wrote.
+    /// </summary>
+    (PublicKey Key, string Name) CacheTrust()
+    {
+        TrustRoot trust;
+        lock (SigningKeyGate)
+        {
+            try { trust = VerificationTrustRoot(); }
+            catch (SigningException) when (!RequireSigningKey && Environment.GetEnvironmentVariable("CI") != "true")
+            {
+                SigningIdentityFor().Dispose();
+                trust = VerificationTrustRoot();
+            }
+        }
+        return (PublicKey.Load(trust.PublicKey), $"the trust root {trust.PublicKey} ({trust.Source})");
     }
 
     Target CachePrune => _ => _

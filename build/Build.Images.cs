@@ -32,8 +32,14 @@ partial class Build
     RegistryEndpoint? registryEndpoint;
     ImageTools ImageTools => new(Toolchain, ArtifactsDirectory);
 
-    /// <summary>The registry address images are pushed to; for the embedded one the port is decided without starting it.</summary>
-    string RegistryAddress => Registry ?? $"127.0.0.1:{EmbeddedRegistry.ChoosePort(Manifest.Registry.PreferredPort, RegistryPort > 0 ? RegistryPort : null)}";
+    /// <summary>
+    /// The registry address images are pushed to; for the embedded one the port is decided without starting it, once per run: before
+    /// the embedded registry first starts, a busy preferred port means "any free one", which must stay the same one for the cache
+    /// keys, the shared cache and the registry this run starts.
+    /// </summary>
+    string RegistryAddress => Registry ?? (embeddedAddress ??= $"127.0.0.1:{EmbeddedRegistry.ChoosePort(Manifest.Registry.PreferredPort, RegistryPort > 0 ? RegistryPort : null)}");
+
+    string? embeddedAddress;
 
     /// <summary>The registry, started (or reused) on first use; later stages call this too when BuildImages was cached.</summary>
     async Task<RegistryEndpoint> EnsureRegistryAsync(CancellationToken ct)
@@ -46,7 +52,7 @@ partial class Build
             return registryEndpoint = new RegistryEndpoint(Registry, plainHttp: Registry.StartsWith("127.0.0.1", StringComparison.Ordinal)
                 || Registry.StartsWith("localhost", StringComparison.Ordinal), registryCredentials?.AuthFile);
         }
-        var port = EmbeddedRegistry.ChoosePort(Manifest.Registry.PreferredPort, RegistryPort > 0 ? RegistryPort : null);
+        var port = int.Parse(RegistryAddress[(RegistryAddress.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
         return registryEndpoint = await EmbeddedRegistry.EnsureRunningAsync(await ImageTools.RegistryAsync(ct), port, ct);
     }
 

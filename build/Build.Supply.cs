@@ -110,9 +110,12 @@ partial class Build
 
     SignerKind Keyless => CosignCli.Choose(Toolchain.FindOnPath("cosign") is not null, SigningKey is not null, Environment.GetEnvironmentVariable);
 
+    static readonly System.Threading.Lock SigningKeyGate = new();
+
+    /// <summary>The run's signing identity; one at a time (Scan and Sbom publishing their cache entries side by side must not both create the development key).</summary>
     SigningIdentity SigningIdentityFor()
     {
-        return KeyStore.Resolve(RootDirectory, Manifest.Signing.PublicKey, SigningKey?.Value, SigningKeyPassword, Manifest.Signing.DevelopmentKeyDirectory, RequireSigningKey);
+        lock (SigningKeyGate) return KeyStore.Resolve(RootDirectory, Manifest.Signing.PublicKey, SigningKey?.Value, SigningKeyPassword, Manifest.Signing.DevelopmentKeyDirectory, RequireSigningKey);
     }
 
     /// <summary>The Rego attestation policies (policies/attestations/rego), run by the pinned trivy; inputs and verdicts under artifacts/attestations.</summary>

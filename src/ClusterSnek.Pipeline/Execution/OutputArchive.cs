@@ -57,6 +57,27 @@ internal static class OutputArchive
     public static void Unpack(AbsolutePath root, IReadOnlyList<string> outputs, byte[] archive)
     {
         var files = new List<(string Path, byte[] Content)>();
+        try { Read(outputs, archive, files); }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException)
+        {
+            throw new SharedCacheRefusedException($"its outputs archive cannot be read ({e.Message})");
+        }
+        foreach (var output in outputs)
+        {
+            var path = root / output;
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+            else if (File.Exists(path)) File.Delete(path);
+        }
+        foreach (var (name, content) in files)
+        {
+            var path = root / name;
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, content);
+        }
+    }
+
+    static void Read(IReadOnlyList<string> outputs, byte[] archive, List<(string Path, byte[] Content)> files)
+    {
         using (var gzip = new GZipStream(new MemoryStream(archive), CompressionMode.Decompress))
         using (var tar = new TarReader(gzip))
         {
@@ -70,18 +91,6 @@ internal static class OutputArchive
                 entry.DataStream?.CopyTo(content);
                 files.Add((name, content.ToArray()));
             }
-        }
-        foreach (var output in outputs)
-        {
-            var path = root / output;
-            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
-            else if (File.Exists(path)) File.Delete(path);
-        }
-        foreach (var (name, content) in files)
-        {
-            var path = root / name;
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllBytes(path, content);
         }
     }
 }

@@ -34,7 +34,7 @@ public sealed record CacheRepository(string Registry, string Repository)
 /// registry that refuses writes (a fork's read-only token) makes the run read-only, said once.
 /// </summary>
 public sealed class RegistryCache(RegistryClient client, CacheRepository repository, Func<CancellationToken, Task> ready,
-    Func<SigningIdentity> signer, Func<PublicKey> trust, string trustName, bool readOnly) : ISharedCache
+    Func<SigningIdentity> signer, Func<(PublicKey Key, string Name)> trust, bool readOnly) : ISharedCache
 {
     public const string EnvelopeMediaType = "application/vnd.dsse.envelope.v1+json";
     public const string PayloadType = "application/vnd.clustersnek.cache.entry.v1+json";
@@ -44,6 +44,7 @@ public sealed class RegistryCache(RegistryClient client, CacheRepository reposit
     public const string CreatedAnnotation = "org.opencontainers.image.created";
 
     bool unreachable;
+    string? unverifiable;
     bool writesRefused = readOnly;
     bool isReady;
 
@@ -72,7 +73,8 @@ public sealed class RegistryCache(RegistryClient client, CacheRepository reposit
 
     public async Task<SharedCacheHit?> FetchAsync(string target, string key, CancellationToken cancellation)
     {
-        if (!await ReadyAsync(cancellation)) return null;
+        if (!await ReadyAsync(cancellation) || Trusted() is not var (trusted, trustName)) return null;
+        using var trustedKey = trusted;
         var reference = new ImageReference(repository.Registry, repository.Repository, TagOf(target, key));
         ManifestContent content;
         try
@@ -96,9 +98,8 @@ public sealed class RegistryCache(RegistryClient client, CacheRepository reposit
         catch (Exception e) when (e is SigningException or RegistryException) { throw new SharedCacheRefusedException(e.Message); }
         if (envelope.PayloadType != PayloadType)
             throw new SharedCacheRefusedException($"{where}: its envelope carries {envelope.PayloadType}, not {PayloadType}");
-        using (var trusted = trust())
-            if (!envelope.VerifiedBy(trusted))
-                throw new SharedCacheRefusedException($"{where}: its signature does not verify with {trustName} (key {trusted.KeyId[..19]}…); it was signed by another key or changed after signing");
+        if (!envelope.VerifiedBy(trustedKey))
+            throw new SharedCacheRefusedException($"{where}: its signature does not verify with {trustName} (key {trustedKey.KeyId[..19]}…); it was signed by another key or changed after signing");
         byte[]? outputs = null;
         if (manifest.Layers.Count == 1)
         {
@@ -106,6 +107,19 @@ public sealed class RegistryCache(RegistryClient client, CacheRepository reposit
             catch (RegistryException e) { throw new SharedCacheRefusedException($"{where}: its outputs cannot be read ({e.Message})"); }
         }
         return new SharedCacheHit(envelope.PayloadBytes(), outputs, where);
+    }
+
+    /// <summary>The key entries must verify with; null (said once) when there is none, and then nothing is read.</summary>
+    (PublicKey, string)? Trusted()
+    {
+        if (unverifiable is not null) return null;
+        try { return trust(); }
+        catch (SigningException e)
+        {
+            unverifiable = e.Message;
+            Log.Warning("Shared cache {Cache}: its entries cannot be verified here ({Why}): none is read", Location, e.Message);
+            return null;
+        }
     }
 
     public async Task<string?> PublishAsync(string target, string key, byte[] entry, byte[]? outputs, CancellationToken cancellation)

@@ -21,6 +21,7 @@ public static class KeyStore
     public const string PrivateKeyFile = "cosign.key";
     public const string PublicKeyFile = "cosign.pub";
     const string PasswordFile = "password";
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Warned = new();
 
     /// <summary>
     /// Writes <paramref name="publicKeyPath"/> (meant to be committed) and the encrypted private key. Everything is checked
@@ -96,8 +97,10 @@ public static class KeyStore
         }
         var secret = File.ReadAllText(passwordPath).Trim();
         var key = SigningKey.Load(privatePath, secret);
-        Log.Warning("Signing with the {State} development key {PublicKey} (not for release: set --signing-key, or --require-signing-key to refuse this)",
-            created ? "newly created" : "local", publicPath);
+        // Once per run (Sign, Report and every shared cache entry sign with it): the warning is the same each time.
+        if (Warned.TryAdd(publicPath, 0))
+            Log.Warning("Signing with the {State} development key {PublicKey} (not for release: set --signing-key, or --require-signing-key to refuse this)",
+                created ? "newly created" : "local", publicPath);
         return new SigningIdentity(key, publicPath, true);
     }
 
