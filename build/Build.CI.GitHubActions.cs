@@ -6,7 +6,8 @@ using Serilog;
 [GitHubWorkflow("ci",
     OnPullRequest = true,
     OnPushBranches = ["main"],
-    InvokedTargets = ["Compile", "Test", "PolicyTest", "Scan"])]
+    InvokedTargets = ["Compile", "Test", "PolicyTest", "Scan"],
+    SharedCache = true)]
 [GitHubWorkflow("deploy",
     OnPushBranches = ["main"],
     OnWorkflowDispatch = true,
@@ -16,6 +17,7 @@ using Serilog;
     KindClusterName = "clustersnek",
     KeylessSigning = true,
     Deploys = true,
+    SharedCache = true,
     TimeoutMinutes = 90)]
 partial class Build
 {

@@ -114,7 +114,7 @@ public sealed class CacheMissReasonTests
         using var root = new TempRoot();
         root.Write("src/a.txt", "one");
         Assert.Equal("no cache entry yet; produced 1 of 2", Reason(root));
-        Assert.Equal("inputs unchanged", Reason(root));
+        Assert.Equal("cached locally: inputs unchanged", Reason(root));
 
         File.WriteAllText(root.Path / "src" / "a.txt", "two");
         root.Write("src/b.txt", "new");

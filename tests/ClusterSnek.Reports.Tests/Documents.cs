@@ -43,7 +43,7 @@ public static class Documents
 
     static IReadOnlyList<TargetEntry> ReleaseTargets(TargetStatus verify = TargetStatus.Succeeded, string? verifyReason = null) =>
     [
-        Ran("Restore", 0, 0.04, TargetStatus.Cached, "inputs unchanged"),
+        Ran("Restore", 0, 0.04, TargetStatus.Cached, "cached locally: inputs unchanged"),
         Ran("Compile", 1, 20),
         Ran("PackageCharts", 1, 5),
         Ran("PolicyTest", 6, 8),
@@ -189,7 +189,7 @@ public static class Documents
     /// <summary>./build.sh Scan: images built and scanned; nothing after Scan was part of the run.</summary>
     public static PipelineDocument ScanOnly() => Run(13, ["Scan"], 63_000, 0, Commit,
         [
-            Ran("Restore", 0, 0.04, TargetStatus.Cached, "inputs unchanged"), Ran("Compile", 1, 20), Ran("BuildImages", 21, 30),
+            Ran("Restore", 0, 0.04, TargetStatus.Cached, "cached locally: inputs unchanged"), Ran("Compile", 1, 20), Ran("BuildImages", 21, 30),
             Ran("Scan", 51, 12),
         ]) with
     {

@@ -298,7 +298,7 @@ public sealed partial class ReportTests
         var rows = ReportModel.From(Documents.DeployedAndVerified(), Documents.Now)["timeline"]!["rows"]!.AsArray();
         var scan = rows.Single(r => r!["name"]!.GetValue<string>() == "Scan")!;
         Assert.Equal("Sbom", scan["parallelWith"]!.GetValue<string>());
-        Assert.Equal("cached", rows.Single(r => r!["name"]!.GetValue<string>() == "Restore")!["note"]!.GetValue<string>());
+        Assert.Equal("cached locally", rows.Single(r => r!["name"]!.GetValue<string>() == "Restore")!["note"]!.GetValue<string>());
         Assert.False(rows.Single(r => r!["name"]!.GetValue<string>() == "Test")!["hasBar"]!.GetValue<bool>());
     }
 

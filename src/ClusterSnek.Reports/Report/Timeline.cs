@@ -39,7 +39,7 @@ internal static class Timeline
                 ["noteX"] = Fmt(LabelWidth + x + w + 6),
                 ["note"] = t.Status switch
                 {
-                    TargetStatus.Cached => "cached",
+                    TargetStatus.Cached => t.CachedFrom is null or "local" ? "cached locally" : "cached from the shared cache", // which entry: the reason
                     TargetStatus.Skipped => "skipped",
                     TargetStatus.NotRun => "not run",
                     TargetStatus.Failed => "failed " + Display.Duration(t.DurationMs),

@@ -34,6 +34,14 @@ public sealed class GitHubWorkflowAttribute(string name) : Attribute
     /// <summary>Sign keyless with cosign through GitHub's OIDC token: installs cosign and grants id-token: write.</summary>
     public bool KeylessSigning { get; init; }
 
+    /// <summary>
+    /// Share the pipeline's cache through the repository's GitHub Packages (<see cref="SharedCacheRepository"/>): grants packages: write,
+    /// logs in to ghcr.io with the job's token, and passes --cache; a fork's pull request (read-only token) reads and never writes.
+    /// </summary>
+    public bool SharedCache { get; init; }
+
+    public string SharedCacheRepository { get; init; } = "ghcr.io/${{ github.repository }}/cache";
+
     /// <summary>The run creates a GitHub Deployment (grants deployments: write).</summary>
     public bool Deploys { get; init; }
 

@@ -97,6 +97,7 @@ public static class WorkflowGenerator
         permissions.Add("statuses", doc.Comment(Text("write"), "PublishGitHub: the verdict as a commit status"));
         if (w.OnPullRequest) permissions.Add("pull-requests", doc.Comment(Text("write"), "PublishGitHub: the summary comment on the PR"));
         if (w.Deploys) permissions.Add("deployments", doc.Comment(Text("write"), "PublishGitHub: a GitHub Deployment for Deploy"));
+        if (w.SharedCache) permissions.Add("packages", doc.Comment(Text("write"), "the shared cache in ghcr.io (a fork's pull request gets a read-only token: it reads, never writes)"));
         if (w.KeylessSigning && clusterSteps) permissions.Add("id-token", doc.Comment(Text("write"), "keyless cosign signing with the workflow's OIDC identity"));
         job.Add("permissions", permissions);
         job.Add("env", new YamlMappingNode { { "DOTNET_CLI_TELEMETRY_OPTOUT", WorkflowDocument.Int(1) }, { "DOTNET_NOLOGO", WorkflowDocument.Int(1) } });
@@ -112,17 +113,25 @@ public static class WorkflowGenerator
             steps.Add(Uses(doc, null, PinnedActions.DownloadArtifact, ("pattern", "handover-{" + string.Join(",", needs) + "}*"), ("merge-multiple", true), ("path", ".")));
         if (clusterSteps && w.KindCluster) foreach (var step in KindWithRegistry(doc, w.KindClusterName)) steps.Add(step);
         if (clusterSteps && w.KeylessSigning) steps.Add(Uses(doc, null, PinnedActions.CosignInstaller));
-        steps.Add(new YamlMappingNode
-        {
-            { "name", Text(command) },
-            { "run", Text(command) },
-            // The key that seals .nuke/cache entries: with it, entries restored from actions/cache or handed over between jobs are
-            // trusted by the next runner; without the secret each runner makes its own key and restored entries simply run again.
-            { "env", new YamlMappingNode
+        if (w.SharedCache)
+            steps.Add(new YamlMappingNode
             {
-                { "GITHUB_TOKEN", Text("${{ secrets.GITHUB_TOKEN }}") }, { "CLUSTERSNEK_CACHE_KEY", Text("${{ secrets.CLUSTERSNEK_CACHE_KEY }}") },
-            } },
-        });
+                { "name", Text("Log in to ghcr.io for the shared cache") },
+                { "run", Text("echo \"$GITHUB_TOKEN\" | docker login ghcr.io --username \"$GITHUB_ACTOR\" --password-stdin\n") },
+                { "env", new YamlMappingNode { { "GITHUB_TOKEN", Text("${{ secrets.GITHUB_TOKEN }}") } } },
+            });
+        // The key that seals .nuke/cache entries: with it, entries restored from actions/cache or handed over between jobs are
+        // trusted by the next runner; without the secret each runner makes its own key and restored entries simply run again.
+        var env = new YamlMappingNode
+        {
+            { "GITHUB_TOKEN", Text("${{ secrets.GITHUB_TOKEN }}") }, { "CLUSTERSNEK_CACHE_KEY", Text("${{ secrets.CLUSTERSNEK_CACHE_KEY }}") },
+        };
+        if (w.SharedCache)
+        {
+            env.Add("CLUSTERSNEK_CACHE", Text(w.SharedCacheRepository));
+            env.Add("CLUSTERSNEK_CACHE_READ_ONLY", doc.Comment(Text("${{ github.event.pull_request.head.repo.fork == true }}"), "a fork reads the cache, never writes it"));
+        }
+        steps.Add(new YamlMappingNode { { "name", Text(command) }, { "run", Text(command) }, { "env", env } });
         var suffix = matrix is null ? "" : "-${{ matrix.service }}";
         if (handover)
             steps.Add(Uses(doc, new YamlMappingNode { { "name", Text("Hand artifacts and the target cache to the next jobs") } }, PinnedActions.UploadArtifact,

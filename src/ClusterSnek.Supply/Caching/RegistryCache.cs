@@ -126,6 +126,20 @@ public sealed class RegistryCache(RegistryClient client, CacheRepository reposit
     {
         if (writesRefused || !await ReadyAsync(cancellation)) return null;
         using var identity = signer();
+        // An entry nobody can verify is no use: only a run whose signing key is the trust root writes (CI without the project key reads).
+        if (Trusted() is not var (trusted, trustName))
+        {
+            writesRefused = true;
+            return null;
+        }
+        using (trusted)
+            if (trusted.KeyId != identity.KeyId)
+            {
+                writesRefused = true;
+                Log.Warning("Shared cache {Cache}: entries are not written: this run signs with {Key} (key {KeyId}…), which {Trust} does not accept. " +
+                    "Sign with the project key (--signing-key, cosign.pub committed) to share", Location, identity.PublicKeyPath, identity.KeyId[..19], trustName);
+                return null;
+            }
         var envelope = DsseEnvelope.Sign(PayloadType, entry, identity.Key).ToBytes();
         var tag = TagOf(target, key);
         try
