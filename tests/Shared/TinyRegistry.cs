@@ -9,12 +9,12 @@ using ClusterSnek.Images.Distribution;
 using ClusterSnek.Pipeline;
 using ClusterSnek.Supply.Signing;
 
-namespace ClusterSnek.Build.Tests;
+namespace ClusterSnek.Testing;
 
 /// <summary>
 /// A real docker-registry process on a free loopback port, holding one-layer images that are a text file each, and signing them the
 /// way Sign does (cosign signature plus SBOM and SLSA provenance attestations). Shared by the tests that run the compiled build's
-/// VerifySignatures and Deploy against images the test signed.
+/// VerifySignatures and Deploy against images the test signed. <see cref="On"/> uses a registry some other fixture started.
 /// </summary>
 public sealed class TinyRegistry : IAsyncDisposable
 {
@@ -24,11 +24,22 @@ public sealed class TinyRegistry : IAsyncDisposable
 
     Process? registry;
     readonly string work;
+    readonly bool ownsClient = true;
     public RegistryClient Client { get; } = new();
     public string Host { get; private set; } = "";
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     TinyRegistry(string work) => this.work = work;
+
+    TinyRegistry(RegistryClient client, string host) : this("")
+    {
+        Client = client;
+        Host = host;
+        ownsClient = false;
+    }
+
+    /// <summary>Pushes and signs on a registry already running at <paramref name="host"/> (it is not stopped on dispose).</summary>
+    public static TinyRegistry On(RegistryClient client, string host) => new(client, host);
 
     public static async Task<TinyRegistry> StartAsync(string work)
     {
@@ -105,7 +116,7 @@ public sealed class TinyRegistry : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        Client.Dispose();
+        if (ownsClient) Client.Dispose();
         if (registry is { HasExited: false }) { registry.Kill(); registry.WaitForExit(5000); }
         registry?.Dispose();
         return ValueTask.CompletedTask;
