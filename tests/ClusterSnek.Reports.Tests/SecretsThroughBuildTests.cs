@@ -12,7 +12,8 @@ namespace ClusterSnek.Reports.Tests;
 /// the environment, through the real chain as far as it runs without building images: GenerateSigningKey, then PackageCharts
 /// (helm, chart pushed to a real registry), PolicyTest --manifests (trivy; it fails on the manifest), Report and VerifyAudit (audit head signed with the
 /// project key, anchored in the registry). No form of any secret may appear in any file under artifacts/ or .nuke/, in the
-/// output, or in the anchor pushed to the registry.
+/// output, or in the anchor pushed to the registry. <see cref="SecretsThroughDeployTests"/> takes the same secrets on through Sign,
+/// VerifySignatures, Deploy and Verify.
 /// </summary>
 [Collection("registry")]
 public sealed class SecretsThroughBuildTests(RegistryFixture registry)

@@ -62,6 +62,27 @@ public sealed class TinyRegistry : IAsyncDisposable
         return new ImageEntry(service, $"{Host}/{repository}", "v1", digest, 0, null, 0, "test", null, Commit);
     }
 
+    /// <summary>
+    /// Pushes the image of an OCI layout (its first manifest) as &lt;host&gt;/&lt;repository&gt;:v1, labelled as the service: each
+    /// service gets an image of its own digest from the same layers.
+    /// </summary>
+    public async Task<ImageEntry> PushLayoutAsync(string service, string repository, string layout)
+    {
+        byte[] Blob(string digest) => File.ReadAllBytes(Path.Combine(layout, "blobs", "sha256", digest["sha256:".Length..]));
+        var index = JsonNode.Parse(File.ReadAllText(Path.Combine(layout, "index.json")))!;
+        var manifest = JsonNode.Parse(Blob(index["manifests"]![0]!["digest"]!.ToString()))!;
+        var layers = new List<Descriptor>();
+        foreach (var layer in manifest["layers"]!.AsArray())
+            layers.Add(await Client.PushBlobAsync(Host, repository, Blob(layer!["digest"]!.ToString()), layer["mediaType"]!.ToString(), Ct));
+        var config = JsonNode.Parse(Blob(manifest["config"]!["digest"]!.ToString()))!;
+        var labels = (config["config"] ??= new JsonObject())["Labels"] ??= new JsonObject();
+        labels["org.opencontainers.image.title"] = service;
+        var pushed = await Client.PushBlobAsync(Host, repository, Encoding.UTF8.GetBytes(config.ToJsonString()), MediaTypes.OciConfig, Ct);
+        var bytes = new ImageManifest(2, MediaTypes.OciManifest, pushed, layers).ToBytes();
+        var digest = await Client.PutManifestAsync(Host, repository, "v1", bytes, MediaTypes.OciManifest, Ct);
+        return new ImageEntry(service, $"{Host}/{repository}", "v1", digest, bytes.Length, null, 0, "test", null, Commit);
+    }
+
     /// <summary>Signs the image and attaches its SBOM and provenance attestations, as Sign does.</summary>
     public Task SignAsync(ImageEntry entry, SigningKey with, string commit = Commit, string builder = LocalBuilder) =>
         new ImageSigner(Client, with).SignAsync(entry.Repository, entry.Digest, Statements(entry.Repository, entry.Digest, commit, builder), Ct);
