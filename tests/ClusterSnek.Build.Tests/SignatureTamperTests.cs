@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using System.Formats.Tar;
-using System.IO.Compression;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using ClusterSnek.Images.Distribution;
@@ -45,8 +40,8 @@ public sealed class SignatureTamperTests(TamperedImages images) : IClassFixture<
 /// </summary>
 public sealed class TamperedImages : IAsyncLifetime
 {
-    public const string Commit = "1a2b3c4d5e6f1a2b3c4d5e6f1a2b3c4d5e6f1a2b";
-    const string LocalBuilder = "https://github.com/clustersnek/clustersnek/local-builder";
+    public const string Commit = TinyRegistry.Commit;
+    const string LocalBuilder = TinyRegistry.LocalBuilder;
 
     /// <summary>Each case (service) and the cause its REJECTED line must name.</summary>
     public static readonly IReadOnlyDictionary<string, Func<TamperedImages, string>> Cases = new Dictionary<string, Func<TamperedImages, string>>
@@ -60,15 +55,15 @@ public sealed class TamperedImages : IAsyncLifetime
         ["wrongbuilder"] = _ => $"provenance attestation refused by policy: ATT003 predicate.runDetails.builder.id: expected {LocalBuilder}, found https://evil.example/builder",
     };
 
-    Process? registry;
+    TinyRegistry registry = null!;
     readonly string work = Path.Combine(Path.GetTempPath(), "clustersnek-tamper-" + Guid.NewGuid().ToString("N")[..8]);
-    readonly RegistryClient client = new();
+    RegistryClient client = null!;
     readonly SigningKey key = SigningKey.Generate();
     readonly SigningKey foreign = SigningKey.Generate();
     readonly Dictionary<string, ImageEntry> entries = [];
-    static readonly JsonNode Sbom = JsonNode.Parse("""{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"name":"zlib1g","version":"1.2.13"}]}""")!;
+    static JsonNode Sbom => TinyRegistry.Sbom;
 
-    public string Host { get; private set; } = "";
+    public string Host => registry.Host;
     public ImageEntry Entry(string service) => entries[service];
     string PublicKeyFile => Path.Combine(work, "keys", "cosign.pub");
     static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -77,17 +72,7 @@ public sealed class TamperedImages : IAsyncLifetime
     public (int Exit, string Output) Verify(IEnumerable<string> services)
     {
         using var root = new ThrowawayRoot();
-        var record = new RunRecord { Requested = ["BuildImages"], Commit = Commit };
-        var recorded = services.Select(s => entries[s]).ToList();
-        record.Set(Sections.Images, recorded);
-        (root.Path / "artifacts").CreateDirectory();
-        record.Write(root.Path / "artifacts" / "pipeline.json");
-        foreach (var entry in recorded)
-        {
-            var sbom = ClusterSnek.Supply.Sbom.SbomStage.FileFor(root.Path / "artifacts" / "sbom", entry);
-            Directory.CreateDirectory(Path.GetDirectoryName(sbom)!);
-            File.WriteAllText(sbom, Sbom.ToJsonString());
-        }
+        TinyRegistry.Record(root.Path, services.Select(s => entries[s]).ToList());
         var rego = PipelineBuild.RootDirectory / "policies" / "attestations" / "rego";
         (root.Path / "policies" / "attestations" / "rego").CreateDirectory();
         foreach (var file in Directory.EnumerateFiles(rego)) File.Copy(file, root.Path / "policies" / "attestations" / "rego" / Path.GetFileName(file));
@@ -99,8 +84,9 @@ public sealed class TamperedImages : IAsyncLifetime
     {
         Directory.CreateDirectory(Path.GetDirectoryName(PublicKeyFile)!);
         await File.WriteAllTextAsync(PublicKeyFile, key.Public.Pem, Ct);
-        await StartRegistryAsync();
-        foreach (var service in Cases.Keys) entries[service] = await PushImageAsync(service);
+        registry = await TinyRegistry.StartAsync(work);
+        client = registry.Client;
+        foreach (var service in Cases.Keys) entries[service] = await registry.PushImageAsync(service, "tamper/" + service, service);
 
         await SignAsync("good", key);
         await SignAsync("foreignkey", foreign);
@@ -133,7 +119,7 @@ public sealed class TamperedImages : IAsyncLifetime
         // A validly signed statement naming another digest (good's), attached to this one.
         var other = entries["otherdigest"];
         await new ImageSigner(client, key).SignAsync(other.Repository, other.Digest, [], Ct);
-        var about = Statements(other.Repository, entries["good"].Digest, Commit, LocalBuilder);
+        var about = TinyRegistry.Statements(other.Repository, entries["good"].Digest, Commit, LocalBuilder);
         var aboutLayers = new List<Descriptor>();
         foreach (var statement in about)
         {
@@ -145,32 +131,8 @@ public sealed class TamperedImages : IAsyncLifetime
         await PutAsync(other.Repository, CosignFormat.AttestationTag(other.Digest), new ImageManifest(2, MediaTypes.OciManifest, config, aboutLayers));
     }
 
-    async Task SignAsync(string service, SigningKey with, string commit = Commit, string builder = LocalBuilder)
-    {
-        var entry = entries[service];
-        await new ImageSigner(client, with).SignAsync(entry.Repository, entry.Digest, Statements(entry.Repository, entry.Digest, commit, builder), Ct);
-    }
-
-    static IReadOnlyList<InTotoStatement> Statements(ImageReference image, Digest digest, string commit, string builder) =>
-    [
-        InTotoStatement.For(image, digest, InTotoStatement.CycloneDxPredicate, Sbom.DeepClone()),
-        InTotoStatement.For(image, digest, InTotoStatement.SlsaProvenancePredicate, new ProvenanceFacts(builder, "1", "Sign",
-            new Dictionary<string, object?>(), null, commit, "urn:uuid:1", DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow).ToPredicate(digest)),
-    ];
-
-    async Task<ImageEntry> PushImageAsync(string service)
-    {
-        using var tar = new MemoryStream();
-        using (var gzip = new GZipStream(tar, CompressionLevel.Fastest, leaveOpen: true))
-        using (var writer = new TarWriter(gzip, TarEntryFormat.Pax))
-            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "app/service.txt") { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(service)) });
-        var repository = "tamper/" + service;
-        var layer = await client.PushBlobAsync(Host, repository, tar.ToArray(), MediaTypes.OciLayerGzip, Ct);
-        var config = await client.PushBlobAsync(Host, repository, Encoding.UTF8.GetBytes(
-            """{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"config":{}}"""), MediaTypes.OciConfig, Ct);
-        var digest = await client.PutManifestAsync(Host, repository, "v1", new ImageManifest(2, MediaTypes.OciManifest, config, [layer]).ToBytes(), MediaTypes.OciManifest, Ct);
-        return new ImageEntry(service, $"{Host}/{repository}", "v1", digest, 0, null, 0, "test", null, Commit);
-    }
+    Task SignAsync(string service, SigningKey with, string commit = Commit, string builder = LocalBuilder) =>
+        registry.SignAsync(entries[service], with, commit, builder);
 
     async Task<ImageManifest> ManifestAsync(ImageReference image, string tag) => (await client.GetManifestAsync(image.WithTag(tag), Ct)).AsImage(tag);
 
@@ -184,39 +146,11 @@ public sealed class TamperedImages : IAsyncLifetime
         await PutAsync(to, tag, manifest);
     }
 
-    async Task StartRegistryAsync()
+    public async ValueTask DisposeAsync()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        Host = $"127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
-        listener.Stop();
-        var config = Path.Combine(work, "registry.yml");
-        await File.WriteAllTextAsync(config, $"version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {Path.Combine(work, "data")}\nhttp:\n  addr: {Host}\n", Ct);
-        registry = Process.Start(new ProcessStartInfo("docker-registry", ["serve", config]) { RedirectStandardError = true, RedirectStandardOutput = true })
-            ?? throw new InvalidOperationException("docker-registry did not start (apt-get install docker-registry).");
-        registry.ErrorDataReceived += (_, _) => { };
-        registry.OutputDataReceived += (_, _) => { };
-        registry.BeginErrorReadLine();
-        registry.BeginOutputReadLine();
-        using var http = new HttpClient();
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try { if ((await http.GetAsync($"http://{Host}/v2/", Ct)).IsSuccessStatusCode) return; }
-            catch (HttpRequestException) when (clock.Elapsed < TimeSpan.FromSeconds(20)) { }
-            if (clock.Elapsed > TimeSpan.FromSeconds(20)) throw new InvalidOperationException($"docker-registry did not answer on {Host}.");
-            await Task.Delay(100, Ct);
-        }
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        client.Dispose();
         key.Dispose();
         foreign.Dispose();
-        if (registry is { HasExited: false }) { registry.Kill(); registry.WaitForExit(5000); }
-        registry?.Dispose();
+        if (registry is not null) await registry.DisposeAsync();
         try { Directory.Delete(work, recursive: true); } catch (IOException) { }
-        return ValueTask.CompletedTask;
     }
 }

@@ -27,8 +27,7 @@ public sealed class TestImage : IAsyncDisposable
     public static async Task<TestImage> BuildAsync(CancellationToken cancellation)
     {
         var image = new TestImage();
-        var layout = Path.Combine(Cache, "oci-v2");
-        if (!File.Exists(Path.Combine(layout, "index.json"))) await PackAsync(layout, cancellation);
+        var layout = await LayoutAsync(cancellation);
         image.RegistryPort = FreePort();
         var storage = image.storage = Path.Combine(Cache, "registry-" + Guid.NewGuid().ToString("N")[..8]);
         var config = storage + ".yml";
@@ -41,6 +40,28 @@ public sealed class TestImage : IAsyncDisposable
         await Run("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", "--digestfile", digestFile, $"oci:{layout}:web", $"docker://{image.Reference}:1"], Cache, cancellation);
         image.Digest = (await File.ReadAllTextAsync(digestFile, cancellation)).Trim();
         return image;
+    }
+
+    /// <summary>
+    /// The image as an OCI layout (tag "web"), packed once and kept under <see cref="Cache"/>: for tests that push it themselves.
+    /// Test projects run in parallel processes: the first packs it, under a lock file, the others wait for it.
+    /// </summary>
+    public static async Task<string> LayoutAsync(CancellationToken cancellation)
+    {
+        var layout = Path.Combine(Cache, "oci-v2");
+        if (File.Exists(Path.Combine(layout, "index.json"))) return layout;
+        Directory.CreateDirectory(Cache);
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await using var held = new FileStream(layout + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                if (!File.Exists(Path.Combine(layout, "index.json"))) await PackAsync(layout, cancellation);
+                return layout;
+            }
+            catch (IOException) when (clock.Elapsed < TimeSpan.FromMinutes(5)) { await Task.Delay(500, cancellation); }
+        }
     }
 
     static async Task PackAsync(string layout, CancellationToken cancellation)

@@ -12,7 +12,8 @@ namespace ClusterSnek.Reports.Tests;
 /// the environment, through the real chain as far as it runs without building images: GenerateSigningKey, then PackageCharts
 /// (helm, chart pushed to a real registry), PolicyTest --manifests (trivy; it fails on the manifest), Report and VerifyAudit (audit head signed with the
 /// project key, anchored in the registry). No form of any secret may appear in any file under artifacts/ or .nuke/, in the
-/// output, or in the anchor pushed to the registry.
+/// output, or in the anchor pushed to the registry. <see cref="SecretsThroughDeployTests"/> takes the same secrets on through Sign,
+/// VerifySignatures, Deploy and Verify.
 /// </summary>
 [Collection("registry")]
 public sealed class SecretsThroughBuildTests(RegistryFixture registry)
@@ -20,14 +21,14 @@ public sealed class SecretsThroughBuildTests(RegistryFixture registry)
     static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>A secret per parameter: the characters escaped somewhere, non-ASCII, and a unique tail.</summary>
-    static string NewSecret(string name) => $"{name}+/=\"<x>&'ü€-{Guid.NewGuid():N}";
+    internal static string NewSecret(string name) => $"{name}+/=\"<x>&'ü€-{Guid.NewGuid():N}";
 
     /// <summary>
     /// The forms a secret takes on its way out, written here independently of the Redactor: raw; JSON-escaped (System.Text.Json's
     /// default and relaxed encoders, and minimal escaping as Serilog writes it); HTML-encoded; URL-encoded (RFC 3986 and form
     /// style); base64 and base64url of it alone, and the part of it that is the same at every byte offset inside longer base64.
     /// </summary>
-    static IReadOnlyList<(string Name, string Form)> FormsOf(string secret)
+    internal static IReadOnlyList<(string Name, string Form)> FormsOf(string secret)
     {
         var forms = new List<(string, string)>
         {
@@ -53,7 +54,7 @@ public sealed class SecretsThroughBuildTests(RegistryFixture registry)
         return forms;
     }
 
-    static void AssertNoForm(IReadOnlyDictionary<string, string> secrets, byte[] content, string where)
+    internal static void AssertNoForm(IReadOnlyDictionary<string, string> secrets, byte[] content, string where)
     {
         var text = Encoding.Latin1.GetString(content); // any bytes, compared as bytes: UTF-8 forms are searched as their UTF-8 bytes
         foreach (var (parameter, secret) in secrets)
@@ -153,7 +154,7 @@ public sealed class SecretsThroughBuildTests(RegistryFixture registry)
               image: 127.0.0.1:5000/clustersnek/backend@sha256:1111111111111111111111111111111111111111111111111111111111111111
         """;
 
-    static void CopyFolder(string from, string to)
+    internal static void CopyFolder(string from, string to)
     {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
