@@ -65,6 +65,9 @@ partial class Build
         .Requires(new ServiceFolders(RootDirectory, () => Manifest))
         .Inputs("src/services/**", "src/ClusterSnek.Images/**/*.cs", "src/ClusterSnek.Images/BaseImage/packages.*", "src/ClusterSnek.Tools/ContainerPublish.cs", "clustersnek.yaml")
         .Inputs(() => [RegistryAddress, SkipSmoke.ToString()])
+        // What else the images are made with, so an entry shared between machines is only taken for the same SDK and build settings.
+        .Inputs("global.json", "Directory.Build.props", "Directory.Packages.props")
+        .Inputs(() => [$"runtime={Environment.Version}"])
         .Shareable() // what it records is digests in that registry: another checkout of the same sources takes them (replay-checked below)
         // A replayed record is a claim about the registry: each recorded tag must still point at the recorded digest, and that
         // image must say it is the service, built from the recorded commit, before Scan, Sign or Deploy use it.

@@ -71,6 +71,49 @@ public sealed class SharedCacheProcessTests(TamperFixture fixture) : IDisposable
         Assert.Equal("local", Target(second, "Scan").CachedFrom);
     }
 
+    /// <summary>A root with the repository's committed charts/ and policies/ (what PackageCharts and PolicyTest read), and these images recorded.</summary>
+    ThrowawayRoot ChartRoot(ClusterSnek.Record.ImageEntry image)
+    {
+        var root = fixture.RootWith(image);
+        var tracked = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("git", ["-C", fixture.RepositoryRoot, "ls-files", "charts", "policies"])
+            { RedirectStandardOutput = true })!;
+        foreach (var file in tracked.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(root.Path / file)!);
+            File.Copy(fixture.RepositoryRoot / file, root.Path / file);
+        }
+        tracked.WaitForExit();
+        return root;
+    }
+
+    [Fact]
+    public async Task A_second_checkout_takes_PackageCharts_and_PolicyTest_from_the_shared_cache_with_no_helm_or_trivy_call()
+    {
+        var image = await fixture.StageAsync("frontend", "shared3", Files);
+        using var first = ChartRoot(image);
+        using var second = ChartRoot(image);
+        string[] args = ["PolicyTest", "--skip-chart-push", "--registry", fixture.Endpoint.Address, "--no-wait"];
+        var env = new Dictionary<string, string> { ["HOME"] = home };
+
+        var (exit, output) = first.Run(args, env);
+        Assert.True(exit == 0, output);
+        Assert.Contains("→ helm template", output);
+
+        (exit, output) = second.Run(args, env);
+
+        Assert.True(exit == 0, output);
+        Assert.DoesNotContain("→ helm", output);
+        Assert.DoesNotContain("→ trivy", output);
+        Assert.Equal(ClusterSnek.Record.TargetStatus.Cached, Target(second, "PackageCharts").Status);
+        Assert.Equal(ClusterSnek.Record.TargetStatus.Cached, Target(second, "PolicyTest").Status);
+        var chart = Path.GetFileName(Directory.EnumerateFiles(first.Path / "artifacts" / "charts", "*.tgz").Single());
+        Assert.Equal(File.ReadAllBytes(first.Path / "artifacts" / "charts" / chart), File.ReadAllBytes(second.Path / "artifacts" / "charts" / chart));
+        // What helm dependency build left in the chart folder comes with it: Deploy's helm template needs it.
+        Assert.NotEmpty(Directory.EnumerateFiles(second.Path / "charts" / "clustersnek" / "charts", "*.tgz"));
+        foreach (var file in Directory.EnumerateFiles(first.Path / "artifacts" / "policy", "*", SearchOption.AllDirectories))
+            Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(second.Path / "artifacts" / "policy" / Path.GetRelativePath(first.Path / "artifacts" / "policy", file)));
+    }
+
     [Fact]
     public async Task An_entry_signed_by_another_key_or_changed_after_signing_is_refused_and_the_target_runs()
     {

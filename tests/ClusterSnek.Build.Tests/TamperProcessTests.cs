@@ -122,13 +122,26 @@ public sealed class TamperProcessTests(TamperFixture fixture) : IDisposable
         Assert.Equal(0, Run(root, "Scan").Exit);
         Assert.Equal("Cached", Status(root, "Scan"));
 
-        // An edited entry: refused in one line, Scan runs (and passes: nothing it scans changed).
+        // An edited entry: refused in one line; what replaces it is the authentic kept entry of the same inputs (sealed, untouched).
         var entry = root.Path / ".nuke" / "cache" / "Scan.json";
         File.WriteAllText(entry, File.ReadAllText(entry).Replace("\"passed\": true", "\"passed\": false", StringComparison.Ordinal));
         var (exit, output) = Run(root, "Scan");
         Assert.Equal(0, exit);
         Assert.Contains("cache entry .nuke/cache/Scan.json was modified outside the pipeline: running Scan", output);
-        Assert.Equal("Succeeded", Status(root, "Scan"));
+        Assert.Equal("Cached", Status(root, "Scan"));
+        Assert.Contains("restored the kept entry for these inputs (cache entry refused", PipelineDocument.Read(root.Path / "artifacts" / "pipeline.json").Target("Scan")!.Reason);
+        Assert.DoesNotContain("\"passed\": false", File.ReadAllText(root.Path / "artifacts" / "pipeline.json"));
+
+        // Both edited: the kept entry is refused and deleted too; the authentic entry comes from the shared cache the first run published.
+        File.WriteAllText(entry, File.ReadAllText(entry).Replace("\"passed\": true", "\"passed\": false", StringComparison.Ordinal));
+        var kept = Directory.EnumerateFiles(root.Path / ".nuke" / "cache" / "entries", "Scan-*.entry").Single();
+        File.WriteAllText(kept, File.ReadAllText(kept).Replace("\"passed\":true", "\"passed\":false", StringComparison.Ordinal).Replace("\"passed\": true", "\"passed\": false", StringComparison.Ordinal));
+        (exit, output) = Run(root, "Scan");
+        Assert.Equal(0, exit);
+        Assert.Contains("was changed outside the pipeline (its seal does not verify): deleted", output);
+        Assert.Equal("Cached", Status(root, "Scan"));
+        Assert.StartsWith($"{fixture.Endpoint.Address}/clustersnek/cache:scan-", PipelineDocument.Read(root.Path / "artifacts" / "pipeline.json").Target("Scan")!.CachedFrom);
+        Assert.DoesNotContain("\"passed\": false", File.ReadAllText(root.Path / "artifacts" / "pipeline.json"));
 
         // A secret added to the repository after that (re-sealed, cacheable) Scan: Scan runs again and blocks it.
         (root.Path / "src").CreateDirectory();
