@@ -56,6 +56,7 @@ internal sealed partial class Executor
     async Task KeepAndPublishAsync(TargetNode node, string key, TargetCache.KeyParts parts, CancellationToken cancellation)
     {
         if (Store is null && Shared is null) return;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var outputs = OutputsOf(node);
         var archive = OutputArchive.Pack(cache!.Root, outputs);
         var entry = cache.SharedEntry(node.Name, key, record.ContributionsOf(node.Name), parts, outputs, archive);
@@ -70,6 +71,7 @@ internal sealed partial class Executor
         {
             if (await Shared.PublishAsync(node.Name, key, entry, archive, cancellation) is { } published)
                 record.Note($"shared as {published}");
+            Log.Debug("{Target}: entry kept and shared in {Ms} ms ({Bytes} bytes of outputs)", node.Name, clock.ElapsedMilliseconds, archive?.Length ?? 0);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
