@@ -21,6 +21,27 @@ public sealed class SecretsThroughBuildTests(RegistryFixture registry)
     static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>A secret per parameter: the characters escaped somewhere, non-ASCII, and a unique tail.</summary>
+    /// <summary>
+    /// Fresh canary secrets, named by where each enters (two on the command line, two from the environment), and the environment
+    /// that carries the two given by variables.
+    /// </summary>
+    internal static (Dictionary<string, string> Secrets, Dictionary<string, string> Environment) Planted()
+    {
+        var secrets = new Dictionary<string, string>
+        {
+            ["--registry-password (CLI)"] = NewSecret("registry"),
+            ["--ai-key (CLI)"] = NewSecret("ai"),
+            ["CLUSTERSNEK_SIGNING_KEY_PASSWORD (env)"] = NewSecret("signing"),
+            ["GITHUB_TOKEN (env)"] = NewSecret("github"),
+        };
+        var environment = new Dictionary<string, string>
+        {
+            ["CLUSTERSNEK_SIGNING_KEY_PASSWORD"] = secrets["CLUSTERSNEK_SIGNING_KEY_PASSWORD (env)"],
+            ["GITHUB_TOKEN"] = secrets["GITHUB_TOKEN (env)"],
+        };
+        return (secrets, environment);
+    }
+
     internal static string NewSecret(string name) => $"{name}+/=\"<x>&'ü€-{Guid.NewGuid():N}";
 
     /// <summary>
@@ -75,18 +96,7 @@ public sealed class SecretsThroughBuildTests(RegistryFixture registry)
         var manifests = root.DevelopmentKeys.Parent / "manifests.yaml";
         File.WriteAllText(manifests, ChecksManifest);
 
-        var secrets = new Dictionary<string, string>
-        {
-            ["--registry-password (CLI)"] = NewSecret("registry"),
-            ["--ai-key (CLI)"] = NewSecret("ai"),
-            ["CLUSTERSNEK_SIGNING_KEY_PASSWORD (env)"] = NewSecret("signing"),
-            ["GITHUB_TOKEN (env)"] = NewSecret("github"),
-        };
-        var environment = new Dictionary<string, string>
-        {
-            ["CLUSTERSNEK_SIGNING_KEY_PASSWORD"] = secrets["CLUSTERSNEK_SIGNING_KEY_PASSWORD (env)"],
-            ["GITHUB_TOKEN"] = secrets["GITHUB_TOKEN (env)"],
-        };
+        var (secrets, environment) = Planted();
         var key = root.DevelopmentKeys.Parent / "project-key" / "cosign.key";
         var outputs = new List<(string, string)>();
 

@@ -27,19 +27,8 @@ public sealed class SecretsThroughDeployTests(RegistryFixture registry)
         using var runRoot = new Cleanup(ClusterSnek.Tools.PodmanStorage.Under(root.Artifacts / "podman").RunRoot);
         foreach (var folder in new[] { "charts", "policies" }) CopyFolder(Fixture.RepositoryRoot / folder, root.Path / folder);
         File.CreateSymbolicLink(root.Path / ".nuke" / "tools", Fixture.RepositoryRoot / ".nuke" / "tools");
-        var secrets = new Dictionary<string, string>
-        {
-            ["--registry-password (CLI)"] = NewSecret("registry"),
-            ["--ai-key (CLI)"] = NewSecret("ai"),
-            ["CLUSTERSNEK_SIGNING_KEY_PASSWORD (env)"] = NewSecret("signing"),
-            ["GITHUB_TOKEN (env)"] = NewSecret("github"),
-        };
-        var environment = new Dictionary<string, string>
-        {
-            ["CLUSTERSNEK_SIGNING_KEY_PASSWORD"] = secrets["CLUSTERSNEK_SIGNING_KEY_PASSWORD (env)"],
-            ["GITHUB_TOKEN"] = secrets["GITHUB_TOKEN (env)"],
-            ["HOME"] = root.DevelopmentKeys.Parent,
-        };
+        var (secrets, environment) = Planted();
+        environment["HOME"] = root.DevelopmentKeys.Parent;
         var key = root.DevelopmentKeys.Parent / "project-key" / "cosign.key";
         var outputs = new List<(string, string)>();
 
