@@ -48,6 +48,7 @@ public sealed class SharedCacheProcessTests(TamperFixture fixture) : IDisposable
         Assert.True(exit == 0, output);
         Assert.Contains("→ trivy", output);
         Assert.True(output.Contains($"shared as {fixture.Endpoint.Address}/{CacheRepository}:scan-", StringComparison.Ordinal), output);
+        Assert.StartsWith($"no cache entry yet; not in {fixture.Endpoint.Address}/{CacheRepository}; scanned 1 image(s)", Target(first, "Scan").Reason);
 
         (exit, output) = Run(second, home);
 
@@ -129,6 +130,7 @@ public sealed class SharedCacheProcessTests(TamperFixture fixture) : IDisposable
         Assert.Contains("Shared cache entry of Scan refused:", output);
         Assert.Contains("its signature does not verify with the trust root", output);
         Assert.Equal(ClusterSnek.Record.TargetStatus.Succeeded, Target(foreign, "Scan").Status);
+        Assert.Contains("; the shared entry was refused: ", Target(foreign, "Scan").Reason);
         Assert.Contains("→ trivy", output);
 
         // The entry (now the foreign user's, re-published) re-signed by nobody: its payload changed, the old signature kept.

@@ -11,31 +11,31 @@ internal sealed partial class Executor
     /// A kept entry (.nuke/cache/entries), else the shared cache's entry, applied and replay-checked: the summary's reason and where it
     /// came from; null when neither has one that holds (then <paramref name="why"/> carries on, and the shared cache's miss is logged).
     /// </summary>
-    async Task<(string Reason, string From)?> TakeKeptOrSharedAsync(TargetNode node, string key, TargetCache.KeyParts parts, string why, CancellationToken cancellation)
+    /// <param name="Reason">the summary's reason: why it was cached, or (a miss) why neither the kept entries nor the shared cache had it</param>
+    /// <param name="From">where the entry came from ("local" or the shared entry); null for a miss</param>
+    sealed record Lookup(string Reason, string? From);
+
+    async Task<Lookup> TakeKeptOrSharedAsync(TargetNode node, string key, TargetCache.KeyParts parts, string why, CancellationToken cancellation)
     {
         var outputs = OutputsOf(node);
         if (Store?.TryTake(node.Name, key) is { } kept && await ApplyAsync(node, key, parts, outputs, kept, cancellation) is null)
-            return ($"cached locally: restored the kept entry for these inputs ({why})", "local");
-        if (Shared is null) return null;
+            return new($"cached locally: restored the kept entry for these inputs ({why})", "local");
+        if (Shared is null) return new(why, null);
         SharedCacheHit? hit;
         try { hit = await Shared.FetchAsync(node.Name, key, cancellation); }
         catch (SharedCacheRefusedException e)
         {
             Log.Warning("Shared cache entry of {Target} refused: {Reason}: running {Target}", node.Name, Redactor.Redact(e.Message), node.Name);
-            return null;
+            return new($"{why}; the shared entry was refused: {Redactor.Redact(e.Message)}", null);
         }
-        if (hit is null)
-        {
-            Log.Debug("{Target}: no entry in {Cache} for these inputs", node.Name, Shared.Location);
-            return null;
-        }
+        if (hit is null) return new(Shared.Unusable is { } off ? $"{why}; shared cache not used: {off}" : $"{why}; not in {Shared.Location}", null);
         if (await ApplyAsync(node, key, parts, outputs, hit, cancellation) is { } refused)
         {
             Log.Warning("Shared cache entry {Where} refused: {Reason}: running {Target}", hit.Where, refused, node.Name);
-            return null;
+            return new($"{why}; the shared entry was refused: {refused}", null);
         }
         Store?.Put(node.Name, key, hit.Entry, hit.Outputs);
-        return ($"cached from {hit.Where} ({why})", hit.Where);
+        return new($"cached from {hit.Where} ({why})", hit.Where);
     }
 
     /// <summary>Applies an entry (outputs written, sections restored, replay checked); the refusal, or null when it holds.</summary>

@@ -112,11 +112,14 @@ internal sealed partial class Executor(ExecutionPlan plan, TargetOutput output, 
                     }
                 }
                 reason = refusedReplay is not null ? "cached result refused: " + refusedReplay : cache.WhyMiss(node.Name, node.Definition, parts);
-                if (refusedReplay is null && node.Definition.IsShareable && await TakeKeptOrSharedAsync(node, key, parts, reason, cancellation) is { } taken)
+                if (refusedReplay is null && node.Definition.IsShareable)
                 {
-                    status = TargetStatus.Cached;
-                    (reason, cachedFrom) = taken;
-                    return;
+                    (reason, cachedFrom) = await TakeKeptOrSharedAsync(node, key, parts, reason, cancellation);
+                    if (cachedFrom is not null)
+                    {
+                        status = TargetStatus.Cached;
+                        return;
+                    }
                 }
                 Log.Information("Runs: {Why}", reason);
             }

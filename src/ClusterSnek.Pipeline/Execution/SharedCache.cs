@@ -10,6 +10,9 @@ public interface ISharedCache
     /// <summary>Where entries live, for the summary and the log (e.g. <c>127.0.0.1:5000/clustersnek/cache</c>).</summary>
     string Location { get; }
 
+    /// <summary>Why entries cannot be read in this run (unreachable, nothing to verify them with), in a few words; null while it can.</summary>
+    string? Unusable { get; }
+
     /// <summary>
     /// The entry stored for this target and key, verified; null when there is none (or the cache cannot be reached, said once).
     /// Throws <see cref="SharedCacheRefusedException"/> when an entry is there but is not to be trusted (a signature that does not

@@ -50,6 +50,8 @@ public sealed class RegistryCache(RegistryClient client, CacheRepository reposit
 
     public string Location => repository.ToString();
 
+    public string? Unusable => unreachable ? $"{Location} cannot be reached" : unverifiable is not null ? "its entries cannot be verified here" : null;
+
     public static string TagOf(string target, string key) => $"{target.ToLowerInvariant()}-{key}";
 
     async Task<bool> ReadyAsync(CancellationToken cancellation)
