@@ -23,7 +23,7 @@ public sealed class ServiceImages : IAsyncDisposable
     public static async Task<ServiceImages> EnsureAsync(StackManifest manifest, Toolchain toolchain, CancellationToken cancellation)
     {
         var key = SourceKey(manifest);
-        var directory = new AbsolutePath(Path.Combine(TestImage.Cache, "services-" + key[..16]));
+        var directory = new AbsolutePath(Path.Combine(TestImage.Cache, "services-v2-" + key[..16]));
         var digestsFile = directory / "digests.json";
         var images = new ServiceImages { registry = new EmbeddedRegistry(directory / "registry") };
         var tool = new DockerRegistry(await toolchain.ResolveAsync(ToolPins.Registry, cancellation));
@@ -41,7 +41,8 @@ public sealed class ServiceImages : IAsyncDisposable
         }
         var recorded = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(digestsFile, cancellation))!;
         images.Images = manifest.Services.Select(s => new PinnedImage(s.Name,
-            images.Endpoint.Repository($"{manifest.Registry.Repository}/{s.Name}"), new Digest(recorded[s.Name]))).ToList();
+            // ImageBuild pushes to staging (Promote releases after Scan); the broken releases run the staged images as they are.
+            images.Endpoint.Repository($"{manifest.Registry.Repository}/staging/{s.Name}"), new Digest(recorded[s.Name]))).ToList();
         return images;
     }
 
